@@ -1,0 +1,72 @@
+"""What every resolver gets as ``info.context``: one per request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from core.authorization import Principal
+from core.errors import NotAuthenticated
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from core.runtime import Runtime
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+BatchLoad = Callable[["Context", Sequence[K]], Awaitable[Sequence[V]]]
+"""A loader's batch function: keys in, one result per key in the same order."""
+
+
+@dataclass
+class Context:
+    """The request, the signed-in principal, the database session and the loaders.
+
+    ``session`` is opened by the unit-of-work extension when the operation
+    starts executing (see ``schema.extensions``). Loaders are created lazily,
+    one per batch function per request, so nothing is cached across requests
+    or across users.
+    """
+
+    runtime: Runtime
+    request: Request | None = None
+    request_id: str = ""
+    token: str | None = None
+    principal: Principal | None = None
+    _session: AsyncSession | None = None
+    _loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("no database session: the operation has not started executing")
+        return self._session
+
+    @property
+    def user(self) -> Principal:
+        """The signed-in principal; raises UNAUTHENTICATED when nobody is."""
+        if self.principal is None:
+            raise NotAuthenticated()
+        return self.principal
+
+    def loader(self, batch_load: BatchLoad[K, V]) -> DataLoader[K, V]:
+        """This request's DataLoader for ``batch_load``, created on first use."""
+        loader = self._loaders.get(batch_load)
+        if loader is None:
+
+            async def load(keys: list[K]) -> Sequence[V]:
+                return await batch_load(self, keys)
+
+            loader = DataLoader(load_fn=load)
+            self._loaders[batch_load] = loader
+        return loader
+
+    def forget_loaded(self) -> None:
+        """Drop every loader's cache (after a mutation commits, what they hold is stale)."""
+        self._loaders.clear()

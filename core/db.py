@@ -1,0 +1,142 @@
+"""Engines, sessions and the two kinds of transaction the system runs.
+
+- A **read** transaction serves a query request: every row it reads comes from
+  one snapshot (REPEATABLE READ, READ ONLY on PostgreSQL; a deferred
+  transaction in WAL mode on SQLite), so a page never shows money in two
+  places at once.
+- A **write** transaction serves a mutation: READ COMMITTED on PostgreSQL,
+  where money code locks the rows it changes (``SELECT ... FOR UPDATE``);
+  ``BEGIN IMMEDIATE`` on SQLite, which takes the database's write lock at the
+  start instead of failing to upgrade a read lock half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_MODE = "crm_transaction_mode"
+
+
+class Mode(enum.Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_MODE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode is Mode.WRITE else "BEGIN")
+
+
+def _serialized(name: str) -> Callable[..., Any]:
+    original = getattr(AsyncSession, name)
+
+    @functools.wraps(original)
+    async def method(self: SerializedSession, *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return await original(self, *args, **kwargs)
+
+    return method
+
+
+class SerializedSession(AsyncSession):
+    """An AsyncSession that may be awaited from several coroutines at once.
+
+    GraphQL resolves sibling fields concurrently, so two DataLoaders of one
+    request can reach the database at the same moment. A request keeps one
+    connection (one snapshot), so its statements must go one at a time: every
+    method that talks to the database takes this session's lock. (``scalars``
+    and ``stream_scalars`` go through ``execute`` and ``stream``.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = asyncio.Lock()
+
+
+for _name in (
+    "execute", "scalar", "get", "get_one", "stream", "refresh", "run_sync", "delete",
+    "delete_all", "merge", "merge_all", "flush", "connection", "commit", "rollback",
+    "close", "reset", "invalidate",
+):  # fmt: skip
+    setattr(SerializedSession, _name, _serialized(_name))
+
+
+class Database:
+    """The engine and the session factory for each transaction mode."""
+
+    def __init__(self, url: URL, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = create_async_engine(url, echo=echo)
+            _configure_sqlite(self.engine)
+            read_options: dict[str, Any] = {_MODE: Mode.READ}
+            write_options: dict[str, Any] = {_MODE: Mode.WRITE}
+        else:
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            read_options = {
+                _MODE: Mode.READ,
+                "isolation_level": "REPEATABLE READ",
+                "postgresql_readonly": True,
+            }
+            write_options = {
+                _MODE: Mode.WRITE,
+                "isolation_level": "READ COMMITTED",
+                "postgresql_readonly": False,
+            }
+        self._engines = {
+            Mode.READ: self.engine.execution_options(**read_options),
+            Mode.WRITE: self.engine.execution_options(**write_options),
+        }
+
+    def session(self, mode: Mode) -> AsyncSession:
+        """A new session whose transactions run in ``mode``; the caller closes it."""
+        return SerializedSession(self._engines[mode], expire_on_commit=False, autoflush=True)
+
+    @asynccontextmanager
+    async def transaction(self, mode: Mode = Mode.WRITE) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed if the block ends normally
+        (for writes), rolled back if it raises or if it only read."""
+        async with self.session(mode) as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if mode is Mode.WRITE:
+                await session.commit()
+            else:
+                await session.rollback()
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

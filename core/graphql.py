@@ -1,0 +1,191 @@
+"""What a plugin needs to add to the GraphQL API, in one place.
+
+- :func:`query` and :func:`mutation` declare root fields. Each names the
+  permission it needs (or :class:`~core.authorization.Access`): that is the one
+  authorization path, checked before the resolver runs, deny by default.
+- A mutation runs in its own transaction: committed when its payload has no
+  errors, rolled back otherwise. A resolver may also raise
+  :class:`~core.errors.BusinessError`; it becomes the payload's ``errors``.
+- :func:`extends` marks a type whose fields go onto another plugin's type.
+- :class:`UserError` is the contract's business-failure type.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+
+from core.authorization import Access
+from core.context import Context
+from core.errors import BusinessError, Forbidden
+
+T = TypeVar("T")
+Requirement = str | Access
+
+
+@strawberry.type(description="A business failure of a mutation.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        default=None,
+        description="Path to the input field at fault, e.g. ['input', 'amount']; "
+        "null when no single field is at fault.",
+    )
+    message: str
+    code: str = strawberry.field(
+        description="Stable, machine-readable, SCREAMING_SNAKE_CASE, e.g. INSUFFICIENT_FUNDS."
+    )
+
+    @classmethod
+    def from_error(cls, error: BusinessError) -> UserError:
+        return cls(field=error.field, message=error.message, code=error.code)
+
+
+class Authorize(FieldExtension):
+    """The authorization chokepoint of a root field."""
+
+    def __init__(self, requirement: Requirement) -> None:
+        self.requirement = requirement
+
+    def check(self, info: Info) -> None:
+        if self.requirement is Access.ANYONE:
+            return
+        context: Context = info.context
+        principal = context.user  # raises UNAUTHENTICATED
+        if self.requirement is Access.SIGNED_IN:
+            return
+        if not principal.can(self.requirement):
+            raise Forbidden()
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        self.check(info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        self.check(info)
+        result = next_(source, info, **kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+
+class RunInTransaction(FieldExtension):
+    """Commit a mutation whose payload has no errors; roll back anything else.
+
+    A raised ``BusinessError`` becomes a payload holding only that error. With
+    ``commit_on_error`` a refusal still commits what the resolver wrote (a
+    failed sign-in counts towards the lock-out); an unexpected exception never does.
+    """
+
+    def __init__(self, *, commit_on_error: bool = False) -> None:
+        self.commit_on_error = commit_on_error
+
+    def apply(self, field: StrawberryField) -> None:
+        self.field = field  # its type may still be a forward reference here
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        context: Context = info.context
+        session = context.session
+        try:
+            payload = await next_(source, info, **kwargs)
+        except BusinessError as error:
+            await (session.commit() if self.commit_on_error else session.rollback())
+            context.forget_loaded()
+            return self.field.type(errors=[UserError.from_error(error)])
+        except BaseException:
+            await session.rollback()
+            context.forget_loaded()
+            raise
+        if getattr(payload, "errors", None) and not self.commit_on_error:
+            await session.rollback()
+        else:
+            await session.commit()
+        context.forget_loaded()
+        return payload
+
+
+def query(
+    *, permission: Requirement, description: str | None = None, **options: Any
+) -> Callable[[Callable[..., T]], T]:
+    """Declare a root ``Query`` field that needs ``permission``."""
+
+    def decorate(resolver: Callable[..., T]) -> T:
+        return strawberry.field(  # type: ignore[return-value]
+            resolver,
+            description=description or inspect.getdoc(resolver),
+            extensions=[Authorize(permission)],
+            **options,
+        )
+
+    return decorate
+
+
+def mutation(
+    *,
+    permission: Requirement,
+    description: str | None = None,
+    commit_on_error: bool = False,
+    **options: Any,
+) -> Callable[[Callable[..., Awaitable[T]]], T]:
+    """Declare a root ``Mutation`` field that needs ``permission`` and runs in
+    its own transaction. The resolver must be ``async`` and return a payload
+    type with ``errors: list[UserError]`` (every other field defaulting to None)."""
+
+    def decorate(resolver: Callable[..., Awaitable[T]]) -> T:
+        if not inspect.iscoroutinefunction(resolver):
+            raise TypeError(f"mutation {resolver.__qualname__} must be an async function")
+        return strawberry.mutation(  # type: ignore[return-value]
+            resolver,
+            description=description or inspect.getdoc(resolver),
+            extensions=[RunInTransaction(commit_on_error=commit_on_error), Authorize(permission)],
+            **options,
+        )
+
+    return decorate
+
+
+def requirement_of(field: StrawberryField) -> Requirement | None:
+    """The permission a root field was declared with, or None if it has none."""
+    for extension in field.extensions:
+        if isinstance(extension, Authorize):
+            return extension.requirement
+    return None
+
+
+EXTENDS_ATTRIBUTE = "__crm_extends__"
+
+
+def extends(type_name: str) -> Callable[[type[T]], type[T]]:
+    """Mark a ``@strawberry.type`` whose fields are added to GraphQL type ``type_name``."""
+
+    def mark(cls: type[T]) -> type[T]:
+        setattr(cls, EXTENDS_ATTRIBUTE, type_name)
+        return cls
+
+    return mark
+
+
+def model_type_check(*models: type) -> Callable[..., bool]:
+    """An ``is_type_of`` that accepts the ORM rows a type is served from.
+
+    Resolvers return SQLModel rows directly (no copy into strawberry objects);
+    this tells GraphQL which object type a row is when it is returned through an
+    interface such as ``Node``.
+    """
+
+    def is_type_of(cls: type, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, (cls, *models))
+
+    return classmethod(is_type_of)  # type: ignore[return-value]
+
+
+def int_ids(node_ids: Iterable[str]) -> list[int | None]:
+    """Database ids from the ids inside global IDs; None for one that is not a number."""
+    return [int(node_id) if node_id.isdigit() else None for node_id in node_ids]

@@ -1,0 +1,22 @@
+"""The permissions the security plugin defines, and the roles that hold them."""
+
+from core.authorization import Permission, Role
+
+USER_READ = "user.read"
+USER_MANAGE = "user.manage"
+BRANCH_MANAGE = "branch.manage"
+PII_READ = "pii.read"
+
+PERMISSIONS = (
+    Permission(USER_READ, "See staff accounts and their roles."),
+    Permission(USER_MANAGE, "Create staff accounts and give them roles."),
+    Permission(BRANCH_MANAGE, "Create and rename branches."),
+    Permission(PII_READ, "Read customers' identity numbers, phones and e-mail unmasked."),
+)
+
+GRANTS = {
+    Role.ADMIN: (USER_READ, USER_MANAGE, BRANCH_MANAGE, PII_READ),
+    Role.AUDITOR: (USER_READ, PII_READ),
+    Role.BRANCH_MANAGER: (USER_READ, PII_READ),
+    Role.RELATIONSHIP_MANAGER: (PII_READ,),
+}

@@ -1,0 +1,126 @@
+"""Branches and staff: the rules for creating and finding them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.authorization import Role
+from core.errors import BusinessError
+from core.validation import clean_text
+from plugins.security.models import (
+    CODE_MAX,
+    NAME_MAX,
+    USERNAME_MAX,
+    Branch,
+    User,
+    UserRole,
+)
+from plugins.security.passwords import hash_password, password_problem
+
+BRANCH_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+ROLES_NEEDING_A_BRANCH = frozenset({Role.BRANCH_MANAGER, Role.RELATIONSHIP_MANAGER, Role.TELLER})
+
+
+async def branch_by_code(session: AsyncSession, code: str) -> Branch | None:
+    return await session.scalar(select(Branch).where(Branch.code == code.strip().upper()))
+
+
+async def create_branch(session: AsyncSession, code: str, name: str) -> Branch:
+    field = ["input", "code"]
+    code = clean_text(code, field=field, max_length=CODE_MAX).upper()
+    if not BRANCH_CODE.fullmatch(code):
+        raise BusinessError(
+            "INVALID_BRANCH_CODE",
+            "A branch code is 2 to 32 letters, digits or hyphens, e.g. BJ-001.",
+            field,
+        )
+    name = clean_text(name, field=["input", "name"], max_length=NAME_MAX)
+    if await branch_by_code(session, code) is not None:
+        raise BusinessError("DUPLICATE_BRANCH", f"Branch {code} already exists.", field)
+    branch = Branch(code=code, name=name)
+    session.add(branch)
+    await _flush_unique(session, "DUPLICATE_BRANCH", f"Branch {code} already exists.", field)
+    return branch
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    roles: Sequence[Role],
+    branch_code: str | None,
+) -> User:
+    field = ["input", "username"]
+    username = clean_text(username, field=field, max_length=USERNAME_MAX).lower()
+    if not USERNAME.fullmatch(username):
+        raise BusinessError(
+            "INVALID_USERNAME",
+            "A username is 3 to 64 lower-case letters, digits, dots, hyphens or underscores.",
+            field,
+        )
+    display_name = clean_text(display_name, field=["input", "displayName"], max_length=NAME_MAX)
+    if problem := password_problem(password):
+        raise BusinessError("WEAK_PASSWORD", problem, ["input", "password"])
+    if problem := _roles_problem(roles, branch_code):
+        raise BusinessError("INVALID_ROLES", problem, ["input", "roles"])
+    branch = None
+    if branch_code:
+        branch = await branch_by_code(session, branch_code)
+        if branch is None:
+            raise BusinessError(
+                "NOT_FOUND", f"There is no branch {branch_code.strip()}.", ["input", "branchCode"]
+            )
+    taken = f"The username {username} is taken."
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise BusinessError("DUPLICATE_USERNAME", taken, field)
+
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        branch_id=branch.id if branch else None,
+    )
+    session.add(user)
+    await _flush_unique(session, "DUPLICATE_USERNAME", taken, field)
+    session.add_all(UserRole(user_id=user.id, role=role) for role in set(roles))  # type: ignore[arg-type]
+    await session.flush()
+    return user
+
+
+def _roles_problem(roles: Sequence[Role], branch_code: str | None) -> str | None:
+    if not roles:
+        return "Give the user at least one role."
+    if not branch_code and (needing := ROLES_NEEDING_A_BRANCH.intersection(roles)):
+        names = ", ".join(sorted(role.value for role in needing))
+        return f"{names} work in a branch: give a branchCode."
+    return None
+
+
+async def _flush_unique(
+    session: AsyncSession, code: str, message: str, field: Sequence[str]
+) -> None:
+    """Flush, turning a unique-key race with another request into a business error."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise BusinessError(code, message, field) from None
+
+
+async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[Role]]:
+    rows = await session.execute(
+        select(UserRole.user_id, UserRole.role)
+        .where(UserRole.user_id.in_(user_ids))  # type: ignore[attr-defined]
+        .order_by(UserRole.user_id, UserRole.role)
+    )
+    found: dict[int, list[Role]] = {user_id: [] for user_id in user_ids}
+    for user_id, role in rows:
+        found[user_id].append(Role(role))
+    return found

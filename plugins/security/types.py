@@ -1,0 +1,125 @@
+"""The GraphQL types the security plugin owns. Resolvers return ORM rows as is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from core.authorization import Role
+from core.context import Context
+from core.graphql import UserError, int_ids, model_type_check
+from plugins.security import loaders, models
+from plugins.security.permissions import USER_READ
+
+
+@strawberry.type(description="A branch (网点) of the bank.")
+class Branch(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+
+    is_type_of = model_type_check(models.Branch)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.Branch | None]:
+        context: Context = info.context
+        context.user  # noqa: B018  (signed in: any member of staff may see any branch)
+        ids = int_ids(node_ids)
+        return await context.loader(loaders.branches_by_id).load_many(ids)
+
+
+@strawberry.type(description="A member of staff who signs in.")
+class User(relay.Node):
+    id: relay.NodeID[int]
+    username: str
+    display_name: str
+
+    is_type_of = model_type_check(models.User)
+
+    @strawberry.field
+    async def roles(self, root: strawberry.Parent[models.User], info: Info) -> list[Role]:
+        return await info.context.loader(loaders.roles_by_user_id).load(root.id)
+
+    @strawberry.field(description="Null for head-office users, who are not bound to one branch.")
+    async def branch(self, root: strawberry.Parent[models.User], info: Info) -> Branch | None:
+        if root.branch_id is None:
+            return None
+        return await info.context.loader(loaders.branches_by_id).load(root.branch_id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.User | None]:
+        """Staff with ``user.read`` see every user; anyone else only themselves."""
+        context: Context = info.context
+        principal = context.user
+        ids = [
+            i if principal.can(USER_READ) or i == principal.user_id else None
+            for i in int_ids(node_ids)
+        ]
+        return await context.loader(loaders.users_by_id).load_many(ids)
+
+
+@strawberry.type
+class UserEdge:
+    cursor: str
+    node: User
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: relay.PageInfo
+    total_count: int
+
+
+@strawberry.type
+class BranchPayload:
+    branch: Branch | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`."
+    )
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateBranchInput:
+    code: str
+    name: str
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    password: str
+    display_name: str
+    roles: list[Role]
+    branch_code: str | None = None
+
+
+@strawberry.input
+class LoginInput:
+    username: str
+    password: str

@@ -1,0 +1,165 @@
+"""Stitch the enabled plugins into one strawberry schema.
+
+Each plugin contributes a root ``Query`` and ``Mutation`` part, extra types,
+and fields on other plugins' types (``core.graphql.extends``). The kernel adds
+``node(id:)``. Building refuses, with a message naming the plugins involved:
+a root field without a declared permission, a permission nobody defines, two
+plugins with the same root field, a field added to a type no enabled plugin
+defines, and a field name taken twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+from core.authorization import Access
+from core.errors import ConfigurationError
+from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
+from core.runtime import Runtime
+from schema.extensions import ExtensionFactory, MaskUnexpectedErrors, UnitOfWork
+
+
+@strawberry.type
+class KernelQuery:
+    @query(permission=Access.SIGNED_IN)
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        """Any object by its global ID; null when it does not exist or is out of your scope."""
+        type_definition = info.schema.get_type_by_name(id.type_name)
+        origin = getattr(type_definition, "origin", None)
+        if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+            return None
+        return await origin.resolve_node(id.node_id, info=info, required=False)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    plugin: str
+    field: StrawberryField
+
+
+class CRMSchema(strawberry.Schema):
+    """A schema whose types also carry the fields other plugins add to them."""
+
+    def __init__(self, *args: Any, additions: dict[str, list[Contribution]], **kwargs: Any):
+        self._additions = additions
+        self._fields_cache: dict[str, list[StrawberryField]] = {}
+        super().__init__(*args, **kwargs)
+        missing = sorted(set(additions) - set(self.schema_converter.type_map))
+        if missing:
+            plugins = sorted({c.plugin for name in missing for c in additions[name]})
+            raise ConfigurationError(
+                f"plugin(s) {', '.join(plugins)} add fields to type(s) {', '.join(missing)}, "
+                "which no enabled plugin defines"
+            )
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        name = type_definition.name
+        if name not in self._fields_cache:
+            fields = list(type_definition.fields)
+            owners = {self._graphql_name(f): "its owner" for f in fields}
+            for contribution in self._additions.get(name, ()):
+                field_name = self._graphql_name(contribution.field)
+                if field_name in owners:
+                    raise ConfigurationError(
+                        f"plugin {contribution.plugin!r} adds field {name}.{field_name}, "
+                        f"which {owners[field_name]} already defines"
+                    )
+                owners[field_name] = f"plugin {contribution.plugin!r}"
+                fields.append(contribution.field)
+            self._fields_cache[name] = fields
+        return self._fields_cache[name]
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log nothing here: the caller's mistakes are theirs to read, and unexpected
+        errors are logged in full when they are masked (``MaskUnexpectedErrors``)."""
+
+    def _graphql_name(self, field: StrawberryField) -> str:
+        return self.config.name_converter.get_graphql_name(field)
+
+
+def _root_type(name: str, parts: list[tuple[str, type]], runtime: Runtime) -> type:
+    """Merge root parts into one type, refusing duplicates and undeclared permissions."""
+    seen: dict[str, str] = {}
+    for plugin, part in parts:
+        for field in part.__strawberry_definition__.fields:
+            field_name = field.graphql_name or field.python_name
+            if field_name in seen:
+                raise ConfigurationError(
+                    f"{name}.{field_name} is defined by both plugin {seen[field_name]!r} "
+                    f"and plugin {plugin!r}"
+                )
+            seen[field_name] = plugin
+            requirement = requirement_of(field)
+            if requirement is None:
+                raise ConfigurationError(
+                    f"{name}.{field_name} (plugin {plugin!r}) declares no permission; "
+                    "declare it with core.graphql.query/mutation(permission=...)"
+                )
+            if isinstance(requirement, str):
+                runtime.permissions.require_defined(requirement, f"{name}.{field_name}")
+    bases = tuple(part for _, part in reversed(parts))
+    return strawberry.type(type(name, bases, {}))
+
+
+def schema_extensions(runtime: Runtime) -> list[ExtensionFactory]:
+    settings = runtime.settings
+    extensions: list[ExtensionFactory] = [
+        UnitOfWork,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        MaskUnexpectedErrors,
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
+def build_schema(runtime: Runtime) -> CRMSchema:
+    """The schema of every enabled plugin, stitched together."""
+    plugins = runtime.plugins
+    queries: list[tuple[str, type]] = [("kernel", KernelQuery)]
+    queries += [(plugin.name, part) for plugin, part in plugins.each("crm_query")]
+    mutations = [(plugin.name, part) for plugin, part in plugins.each("crm_mutation")]
+    types = [t for _, answer in plugins.each("crm_types") for t in answer]
+
+    additions: dict[str, list[Contribution]] = defaultdict(list)
+    for plugin, answer in plugins.each("crm_type_extensions"):
+        for mixin in answer:
+            target = getattr(mixin, EXTENDS_ATTRIBUTE, None)
+            if target is None:
+                raise ConfigurationError(
+                    f"plugin {plugin.name!r} returned {mixin.__name__} from crm_type_extensions "
+                    "without @extends('TypeName')"
+                )
+            for field in mixin.__strawberry_definition__.fields:
+                additions[target].append(Contribution(plugin.name, field))
+
+    return CRMSchema(
+        query=_root_type("Query", queries, runtime),
+        mutation=_root_type("Mutation", mutations, runtime) if mutations else None,
+        types=types,
+        extensions=schema_extensions(runtime),
+        additions=dict(additions),
+    )
