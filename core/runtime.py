@@ -20,13 +20,13 @@ class Runtime:
     events: EventBus
 
     @classmethod
-    def create(cls, settings: Settings) -> Runtime:
-        """Load the enabled plugins and gather what they declare.
+    def create(cls, settings: Settings, plugins: PluginRegistry | None = None) -> Runtime:
+        """Load the enabled plugins (unless given) and gather what they declare.
 
         Raises ConfigurationError for an unknown plugin, a missing requirement
         or an inconsistent permission declaration.
         """
-        plugins = load_plugins(settings.plugins)
+        plugins = plugins or load_plugins(settings.plugins)
         permissions = PermissionTable(
             permissions=[p for answer in plugins.hook.crm_permissions() for p in answer],
             grants=plugins.hook.crm_role_grants(),

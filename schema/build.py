@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -25,6 +27,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -32,6 +35,7 @@ from strawberry.types.field import StrawberryField
 from core.authorization import Access
 from core.errors import ConfigurationError
 from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
+from core.money import Money
 from core.runtime import Runtime
 from schema.extensions import ExtensionFactory, MaskUnexpectedErrors, UnitOfWork
 
@@ -48,6 +52,10 @@ class KernelQuery:
         return await origin.resolve_node(id.node_id, info=info, required=False)
 
 
+KERNEL_TYPES: list[Any] = [Money, date, datetime, Decimal]
+"""Shared by every plugin, so present whichever plugins are enabled."""
+
+
 @dataclass(frozen=True)
 class Contribution:
     plugin: str
@@ -60,7 +68,10 @@ class CRMSchema(strawberry.Schema):
     def __init__(self, *args: Any, additions: dict[str, list[Contribution]], **kwargs: Any):
         self._additions = additions
         self._fields_cache: dict[str, list[StrawberryField]] = {}
+        self._conflicts: list[str] = []
         super().__init__(*args, **kwargs)
+        if self._conflicts:
+            raise ConfigurationError("; ".join(self._conflicts))
         missing = sorted(set(additions) - set(self.schema_converter.type_map))
         if missing:
             plugins = sorted({c.plugin for name in missing for c in additions[name]})
@@ -77,10 +88,12 @@ class CRMSchema(strawberry.Schema):
             for contribution in self._additions.get(name, ()):
                 field_name = self._graphql_name(contribution.field)
                 if field_name in owners:
-                    raise ConfigurationError(
+                    # Raised after the build: graphql-core would bury it in a TypeError.
+                    self._conflicts.append(
                         f"plugin {contribution.plugin!r} adds field {name}.{field_name}, "
                         f"which {owners[field_name]} already defines"
                     )
+                    continue
                 owners[field_name] = f"plugin {contribution.plugin!r}"
                 fields.append(contribution.field)
             self._fields_cache[name] = fields
@@ -99,9 +112,10 @@ class CRMSchema(strawberry.Schema):
 def _root_type(name: str, parts: list[tuple[str, type]], runtime: Runtime) -> type:
     """Merge root parts into one type, refusing duplicates and undeclared permissions."""
     seen: dict[str, str] = {}
+    names = StrawberryConfig().name_converter
     for plugin, part in parts:
         for field in part.__strawberry_definition__.fields:
-            field_name = field.graphql_name or field.python_name
+            field_name = names.get_graphql_name(field)
             if field_name in seen:
                 raise ConfigurationError(
                     f"{name}.{field_name} is defined by both plugin {seen[field_name]!r} "
@@ -142,7 +156,7 @@ def build_schema(runtime: Runtime) -> CRMSchema:
     queries: list[tuple[str, type]] = [("kernel", KernelQuery)]
     queries += [(plugin.name, part) for plugin, part in plugins.each("crm_query")]
     mutations = [(plugin.name, part) for plugin, part in plugins.each("crm_mutation")]
-    types = [t for _, answer in plugins.each("crm_types") for t in answer]
+    types = [*KERNEL_TYPES, *(t for _, answer in plugins.each("crm_types") for t in answer)]
 
     additions: dict[str, list[Contribution]] = defaultdict(list)
     for plugin, answer in plugins.each("crm_type_extensions"):

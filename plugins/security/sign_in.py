@@ -14,7 +14,7 @@ from core.columns import utcnow
 from core.errors import BusinessError
 from core.settings import Settings
 from plugins.security.models import USERNAME_MAX, SignInSession, SignInThrottle, User
-from plugins.security.passwords import verify_password
+from plugins.security.passwords import hash_password, needs_rehash, verify_password
 from plugins.security.services import roles_of
 from plugins.security.tokens import issue_token, read_token
 
@@ -67,6 +67,8 @@ async def sign_in(
         expires_at=expires,  # type: ignore[arg-type]
     )
     user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     session.add_all([sign_in_session, user])
     await session.flush()
     token = issue_token(settings.signing_key, user.id, sign_in_session.id, now, expires)  # type: ignore[arg-type]
