@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException  # what strawberry's views turn into 4xx responses
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,14 +54,31 @@ class GraphQLEndpoint(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """Parse a request body, refusing with 400 anything but a JSON object or list."""
+        try:
+            parsed = orjson.loads(data)  # also refuses bytes that are not UTF-8
+        except orjson.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse the request body as JSON.") from None
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
 
 def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if there is one."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 class RequestLog:
-    """Give every request an id (kept from ``X-Request-ID`` if sent) and log it once."""
+    """Give every request an id (kept from ``X-Request-ID`` if sent) and log it once.
+
+    It is also the last resort for a crash: the exception is logged with the
+    request id and the client gets a bare 500 that carries the id too.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -75,11 +93,12 @@ class RequestLog:
         scope["crm.request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message.setdefault("headers", []).append(
                     (REQUEST_ID_HEADER.encode(), request_id.encode())
                 )
@@ -87,6 +106,12 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("request failed", extra={"request_id": request_id})
+            if responded:
+                raise
+            crashed = JSONResponse({"errors": [{"message": "Internal server error."}]}, 500)
+            await crashed(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",

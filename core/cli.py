@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +10,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -54,6 +54,10 @@ def serve(
 
     run(prepare())
     configure_logging(settings.log_level)
+    if not settings.secret_key:
+        logging.getLogger("crm").warning(
+            "signing tokens with the development key; set CRM_SECRET_KEY before real use"
+        )
     console.print(f"GraphQL API at [bold]http://{host}:{port}/graphql[/]", highlight=False)
     uvicorn.run(
         "core.app:app_from_environment",
@@ -158,9 +162,15 @@ def demo(
 
 
 async def _has_data(session: AsyncSession) -> bool:
-    """True if any enabled plugin's table holds a row: demo data goes into an empty bank only."""
+    """True if any plugin table holds a row: demo data goes into an empty bank only.
+
+    Only tables that exist are asked: an installed plugin that was never enabled
+    has models but no tables.
+    """
+    connection = await session.connection()
+    created = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     for table in SQLModel.metadata.sorted_tables:
-        if await session.scalar(select(exists().select_from(table))):
+        if table.name in created and await session.scalar(select(exists().select_from(table))):
             return True
     return False
 
@@ -187,5 +197,4 @@ def main() -> None:
     except ConfigurationError as error:
         Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
-    os.environ.setdefault("CRM_ENV", settings.env.value)
     build_cli(registry)()

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from core.authorization import Principal
 from core.errors import NotAuthenticated
+from core.events import DomainEvent
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -54,6 +55,14 @@ class Context:
         if self.principal is None:
             raise NotAuthenticated()
         return self.principal
+
+    def attach(self, session: AsyncSession | None) -> None:
+        """Give the request its database session (None when the operation ends)."""
+        self._session = session
+
+    async def publish(self, event: DomainEvent) -> None:
+        """Tell every listening plugin, inside this request's transaction."""
+        await self.runtime.events.publish(event, self.session)
 
     def loader(self, batch_load: BatchLoad[K, V]) -> DataLoader[K, V]:
         """This request's DataLoader for ``batch_load``, created on first use."""

@@ -47,6 +47,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_MODE)
+        # Read transactions refuse writes, as PostgreSQL's READ ONLY ones do.
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if mode is Mode.READ else 'OFF'}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if mode is Mode.WRITE else "BEGIN")
 
 
@@ -120,18 +122,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, mode: Mode = Mode.WRITE) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed if the block ends normally
-        (for writes), rolled back if it raises or if it only read."""
+        """A session in one transaction: committed if the block ends normally, rolled
+        back if it raises. (A read transaction has nothing to commit; ending it so
+        keeps the rows it loaded usable after the block.)"""
         async with self.session(mode) as session:
             try:
                 yield session
             except BaseException:
                 await session.rollback()
                 raise
-            if mode is Mode.WRITE:
-                await session.commit()
-            else:
-                await session.rollback()
+            await session.commit()
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

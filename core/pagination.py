@@ -39,7 +39,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 def page_size(first: int | None, maximum: int) -> int:
-    size = DEFAULT_PAGE_SIZE if first is None else first
+    size = min(DEFAULT_PAGE_SIZE, maximum) if first is None else first
     if size < 0 or size > maximum:
         raise RequestError(f"first must be between 0 and {maximum}.", "INVALID_PAGE_SIZE")
     return size

@@ -76,6 +76,11 @@ class PluginRegistry:
                 )
         for name in chosen:
             for needed in installed[name].requires:
+                if needed not in installed:
+                    raise ConfigurationError(
+                        f"plugin {name!r} requires plugin {needed!r}, which is not installed; "
+                        f"install it, or leave {name!r} out of CRM_PLUGINS"
+                    )
                 if needed not in chosen:
                     raise ConfigurationError(
                         f"plugin {name!r} requires plugin {needed!r}, which is not enabled; "
@@ -94,8 +99,15 @@ class PluginRegistry:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         for plugin in self.enabled:
-            self.manager.register(plugin.module, name=plugin.name)
-        self.manager.check_pending()
+            try:
+                self.manager.register(plugin.module, name=plugin.name)
+            except pluggy.PluginValidationError as error:
+                raise ConfigurationError(f"plugin {plugin.name!r}: {error}") from None
+        try:
+            self.manager.check_pending()
+        except pluggy.PluginValidationError as error:
+            name = self.manager.get_name(error.plugin)
+            raise ConfigurationError(f"plugin {name!r}: {error}") from None
 
     @property
     def hook(self) -> Any:
@@ -115,7 +127,7 @@ class PluginRegistry:
             impl = impls.get(plugin.name)
             if impl is None:
                 continue
-            answer = impl.function(**kwargs)
+            answer = impl.function(*(kwargs[name] for name in impl.argnames))
             if answer is not None:
                 yield plugin, answer
 

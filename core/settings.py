@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.DEVELOPMENT
     database_url: str = Field(
-        default=f"sqlite+aiosqlite:///{Path('crm.db').absolute()}",
+        default_factory=lambda: f"sqlite+aiosqlite:///{Path('crm.db').absolute()}",
         description="SQLAlchemy URL; sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     secret_key: str = Field(default="", description="Signs sign-in tokens; 32+ characters.")
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         default=None, description="Comma-separated plugin names to enable; default every one."
     )
     timezone: str = Field(default="Asia/Shanghai", description="The bank's business time zone.")
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     token_ttl_minutes: int = Field(default=480, gt=0)
     login_max_failures: int = Field(default=5, gt=0)
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=20, gt=0)
     max_tokens: int = Field(default=5000, gt=0)
     max_page_size: int = Field(default=100, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -94,7 +99,7 @@ class Settings(BaseSettings):
             )
         try:
             self.zone  # noqa: B018
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigurationError(
                 f"CRM_TIMEZONE {self.timezone!r} is not a time zone; use e.g. Asia/Shanghai"
             ) from None

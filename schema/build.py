@@ -24,7 +24,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -37,7 +36,12 @@ from core.errors import ConfigurationError
 from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
 from core.money import Money
 from core.runtime import Runtime
-from schema.extensions import ExtensionFactory, MaskUnexpectedErrors, UnitOfWork
+from schema.extensions import (
+    CachedValidation,
+    ExtensionFactory,
+    MaskUnexpectedErrors,
+    UnitOfWork,
+)
 
 
 @strawberry.type
@@ -142,7 +146,7 @@ def schema_extensions(runtime: Runtime) -> list[ExtensionFactory]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: CachedValidation(hide_suggestions=settings.is_production),
         MaskUnexpectedErrors,
     ]
     if settings.is_production:

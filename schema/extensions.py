@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import lru_cache
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 
 from core.context import Context
 from core.db import Mode
+from core.errors import RequestError
 
 log = logging.getLogger("crm.graphql")
+INTERNAL_ERROR = "Internal server error."
 
 
 class UnitOfWork(SchemaExtension):
@@ -27,18 +32,30 @@ class UnitOfWork(SchemaExtension):
         context: Context = self.execution_context.context
         is_mutation = self.execution_context.operation_type is OperationType.MUTATION
         database = context.runtime.database
-        async with database.session(Mode.WRITE if is_mutation else Mode.READ) as session:
-            context._session = session
+        session = database.session(Mode.WRITE if is_mutation else Mode.READ)
+        context.attach(session)
+        try:
+            if context.token:
+                await self._sign_in(context)
+            yield
+        finally:
+            context.attach(None)
             try:
-                if context.token:
-                    answer = context.runtime.plugins.hook.crm_authenticate(
-                        context=context, token=context.token
-                    )
-                    context.principal = await answer if answer is not None else None
-                yield
-            finally:
-                await session.rollback()
-                context._session = None
+                await session.close()  # rolls back whatever is left uncommitted
+            except Exception:
+                log.exception("closing the request's database session failed")
+
+    @staticmethod
+    async def _sign_in(context: Context) -> None:
+        """Turn the bearer token into the principal; an outage or a bug here is masked."""
+        try:
+            answer = context.runtime.plugins.hook.crm_authenticate(
+                context=context, token=context.token
+            )
+            context.principal = await answer if answer is not None else None
+        except Exception as error:
+            log.exception("signing the caller in failed", extra={"request_id": context.request_id})
+            raise RequestError(INTERNAL_ERROR, "INTERNAL_SERVER_ERROR") from error
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -51,13 +68,44 @@ class MaskUnexpectedErrors(MaskErrors):
     """Replace unexpected errors with a generic message (logged in full, never sent)."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
+        super().__init__(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         log.error("unexpected error at %s", error.path, exc_info=error.original_error)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked
+
+
+@lru_cache(maxsize=256)
+def _validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, rules, hide_suggestions=hide_suggestions)
+
+
+class CachedValidation(SchemaExtension):
+    """Validate each distinct document once (``ParserCache`` hands back the same
+    parsed document for the same text), and in production without "Did you
+    mean ...?" suggestions, which would reveal what disabled introspection hides."""
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        self.hide_suggestions = hide_suggestions
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            context.schema._schema,
+            context.graphql_document,
+            tuple(context.validation_rules),
+            self.hide_suggestions,
+        )
+        yield
 
 
 ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from core.authorization import Role
+from core.db import Database, Mode, SerializedSession
+from core.runtime import Runtime
+from plugins.security import services
+from plugins.security.models import Branch
+from tests.conftest import GraphQLClient, Staff
+from tests.core.conftest import UNREACHABLE_DATABASE
+
+
+async def branch_codes(runtime: Runtime) -> list[str]:
+    async with runtime.database.transaction(Mode.READ) as session:
+        return list(await session.scalars(select(Branch.code).order_by(Branch.code)))
+
+
+@pytest.fixture
+def begun(runtime: Runtime) -> Iterator[list[Mode]]:
+    """The mode of every transaction the application begins while the test runs."""
+    modes: list[Mode] = []
+
+    def record(connection: Any) -> None:
+        modes.append(connection.get_execution_options().get("crm_transaction_mode"))
+
+    engine = runtime.database.engine.sync_engine
+    event.listen(engine, "begin", record)
+    yield modes
+    event.remove(engine, "begin", record)
+
+
+async def test_a_write_transaction_commits(runtime: Runtime) -> None:
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        await services.create_branch(session, "BJ-001", "北京分行")
+
+    assert await branch_codes(runtime) == ["BJ-001"]
+
+
+async def test_a_transaction_rolls_back_when_its_block_raises(runtime: Runtime) -> None:
+    async def open_then_fail() -> None:
+        async with runtime.database.transaction(Mode.WRITE) as session:
+            await services.create_branch(session, "BJ-001", "北京分行")
+            raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        await open_then_fail()
+
+    assert await branch_codes(runtime) == []
+
+
+async def test_a_read_transaction_refuses_to_write(runtime: Runtime) -> None:
+    with pytest.raises(DBAPIError, match="read-only|readonly"):
+        async with runtime.database.transaction(Mode.READ) as session:
+            await services.create_branch(session, "BJ-001", "北京分行")
+
+    assert await branch_codes(runtime) == []
+
+
+async def test_a_write_transaction_after_a_read_one_can_write(runtime: Runtime) -> None:
+    for _ in range(3):
+        async with runtime.database.transaction(Mode.READ) as session:
+            await session.execute(select(1))
+
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        await services.create_branch(session, "BJ-001", "北京分行")
+
+    assert await branch_codes(runtime) == ["BJ-001"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "isolation", "read_only"),
+    [(Mode.READ, "repeatable read", "on"), (Mode.WRITE, "read committed", "off")],
+)
+async def test_postgresql_transaction_isolation_by_mode(
+    runtime: Runtime, mode: Mode, isolation: str, read_only: str
+) -> None:
+    if runtime.database.is_sqlite:
+        pytest.skip("isolation levels are PostgreSQL's")
+
+    async with runtime.database.transaction(mode) as session:
+        assert await session.scalar(text("SHOW transaction_isolation")) == isolation
+        assert await session.scalar(text("SHOW transaction_read_only")) == read_only
+
+
+async def test_a_read_transaction_sees_one_snapshot(runtime: Runtime) -> None:
+    count = select(func.count()).select_from(Branch)
+    async with runtime.database.transaction(Mode.READ) as reading:
+        before = await reading.scalar(count)
+        async with runtime.database.transaction(Mode.WRITE) as writing:
+            await services.create_branch(writing, "BJ-001", "北京分行")
+        during = await reading.scalar(count)
+
+    assert (before, during) == (0, 0)
+    assert await branch_codes(runtime) == ["BJ-001"]
+
+
+async def test_sqlite_write_transactions_take_the_write_lock_at_once(runtime: Runtime) -> None:
+    if not runtime.database.is_sqlite:
+        pytest.skip("BEGIN IMMEDIATE is SQLite's")
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    engine = runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with runtime.database.transaction(Mode.WRITE) as session:
+            await session.execute(select(1))
+        async with runtime.database.transaction(Mode.READ) as session:
+            await session.execute(select(1))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert statements == ["BEGIN IMMEDIATE", "BEGIN"]
+
+
+async def test_sessions_serialize_concurrent_statements(runtime: Runtime) -> None:
+    async with runtime.database.transaction(Mode.READ) as session:
+        assert isinstance(session, SerializedSession)
+        results = await asyncio.gather(*(session.execute(select(i)) for i in range(20)))
+
+    assert [result.scalar_one() for result in results] == list(range(20))
+
+
+async def test_a_graphql_query_runs_in_a_read_transaction(
+    client: GraphQLClient, staff: Staff, begun: list[Mode]
+) -> None:
+    await staff.user("admin", Role.ADMIN)
+    signed_in = await client.sign_in("admin")
+    begun.clear()
+
+    await signed_in.data("{ me { username } branches { code } }")
+
+    assert begun == [Mode.READ]
+
+
+async def test_a_graphql_mutation_runs_in_a_write_transaction(
+    client: GraphQLClient, begun: list[Mode]
+) -> None:
+    body = await client.data(
+        'mutation { login(input: {username: "nobody", password: "wrong password"}) '
+        "{ errors { code } } }"
+    )
+
+    assert body["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+    assert begun == [Mode.WRITE]
+
+
+async def test_ping_raises_when_the_database_cannot_be_reached() -> None:
+    database = Database(make_url(UNREACHABLE_DATABASE))
+    try:
+        with pytest.raises((OSError, SQLAlchemyError)):
+            await database.ping()
+    finally:
+        await database.dispose()
+
+
+async def test_ping_succeeds_on_the_test_database(runtime: Runtime) -> None:
+    await runtime.database.ping()
