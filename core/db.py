@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -84,6 +85,13 @@ for _name in (
     "close", "reset", "invalidate",
 ):  # fmt: skip
     setattr(SerializedSession, _name, _serialized(_name))
+
+
+def insert_for(session: AsyncSession, model: Any) -> Any:
+    """An ``INSERT`` for ``model`` in the session's dialect, so that it offers
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (an atomic upsert)."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return insert(model)
 
 
 class Database:

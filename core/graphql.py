@@ -24,6 +24,7 @@ from strawberry.types.field import StrawberryField
 from core.authorization import Access
 from core.context import Context
 from core.errors import BusinessError, Forbidden
+from core.ids import parse_id
 
 T = TypeVar("T")
 Requirement = str | Access
@@ -187,5 +188,5 @@ def model_type_check(*models: type) -> Callable[..., bool]:
 
 
 def int_ids(node_ids: Iterable[str]) -> list[int | None]:
-    """Database ids from the ids inside global IDs; None for one that is not a number."""
-    return [int(node_id) if node_id.isdigit() else None for node_id in node_ids]
+    """Database ids from the ids inside global IDs; None for one no row could have."""
+    return [parse_id(node_id) for node_id in node_ids]

@@ -17,6 +17,7 @@ from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
 from core.errors import RequestError
+from core.ids import parse_id
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -31,11 +32,12 @@ def encode_cursor(key: Any) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         prefix, value = from_base64(cursor)
-        if prefix != CURSOR_PREFIX:
-            raise ValueError(prefix)
-        return int(value)
     except (ValueError, TypeError):
-        raise RequestError("The cursor is not one this API gave out.", "INVALID_CURSOR") from None
+        prefix, value = None, ""
+    key = parse_id(value) if prefix == CURSOR_PREFIX else None
+    if key is None:
+        raise RequestError("The cursor is not one this API gave out.", "INVALID_CURSOR")
+    return key
 
 
 def page_size(first: int | None, maximum: int) -> int:

@@ -49,11 +49,14 @@ class KernelQuery:
     @query(permission=Access.SIGNED_IN)
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         """Any object by its global ID; null when it does not exist or is out of your scope."""
-        type_definition = info.schema.get_type_by_name(id.type_name)
-        origin = getattr(type_definition, "origin", None)
-        if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+        definition = info.schema.get_type_by_name(id.type_name)
+        if not (
+            isinstance(definition, StrawberryObjectDefinition)
+            and not definition.is_interface
+            and issubclass(definition.origin, relay.Node)
+        ):
             return None
-        return await origin.resolve_node(id.node_id, info=info, required=False)
+        return await definition.origin.resolve_node(id.node_id, info=info, required=False)
 
 
 KERNEL_TYPES: list[Any] = [Money, date, datetime, Decimal]

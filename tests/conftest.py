@@ -67,18 +67,15 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
         await _drop_postgres_database(server_url, database)
 
 
-def test_settings(database_url: str, **overrides: Any) -> Settings:
+def settings_for(database_url: str, **overrides: Any) -> Settings:
     """Settings for the test database, with a test signing key."""
     return load_settings(database_url=database_url, secret_key=TEST_SECRET, **overrides)
-
-
-test_settings.__test__ = False  # type: ignore[attr-defined]  (a helper, not a test)
 
 
 @pytest.fixture(scope="session")
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
     """Every installed plugin, on the migrated test database."""
-    runtime = Runtime.create(test_settings(database_url))
+    runtime = Runtime.create(settings_for(database_url))
     await migrations.upgrade(runtime.database, runtime.plugins)
     yield runtime
     await runtime.close()

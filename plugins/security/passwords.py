@@ -1,13 +1,15 @@
 """Password hashing with argon2id, at OWASP's recommended parameters
 (19 MiB of memory, 2 passes, 1 lane).
 
-Each hash records its own parameters, so raising them later keeps old hashes
+Hashing takes tens of milliseconds on purpose, so it runs in a worker thread
+(argon2 releases the GIL) rather than stalling every other request. Each hash
+records its own parameters, so raising them later keeps old hashes
 verifiable; ``needs_rehash`` tells sign-in to upgrade a stored hash.
 """
 
 from __future__ import annotations
 
-from functools import cache
+import asyncio
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,20 +20,22 @@ MAX_LENGTH = 128
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
-@cache
-def _unknown_user_hash() -> str:
-    """Verified when the username is unknown, so that answering takes as long either way."""
-    return _hasher.hash("no such user; this hash only spends time")
+# Verified when the username is unknown, so that answering takes as long either way.
+_UNKNOWN_USER_HASH = _hasher.hash("no such user; this hash only spends time")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+async def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; checks a dummy hash when there is no user."""
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        matched = _hasher.verify(password_hash or _unknown_user_hash(), password)
+        matched = _hasher.verify(password_hash or _UNKNOWN_USER_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
     return matched and password_hash is not None

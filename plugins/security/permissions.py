@@ -1,6 +1,6 @@
 """The permissions the security plugin defines, and the roles that hold them."""
 
-from core.authorization import Permission, Role
+from core.authorization import Permission, Principal, Role
 
 USER_READ = "user.read"
 USER_MANAGE = "user.manage"
@@ -20,3 +20,16 @@ GRANTS = {
     Role.BRANCH_MANAGER: (USER_READ, PII_READ),
     Role.RELATIONSHIP_MANAGER: (PII_READ,),
 }
+
+
+def visible_branch(principal: Principal) -> int | None:
+    """The branch whose staff a principal may list; None for every branch (head office)."""
+    return principal.scope.branch_id
+
+
+def can_see_user(principal: Principal, user_id: int, branch_id: int | None) -> bool:
+    """Anyone sees themselves; ``user.read`` shows the staff of the viewer's scope."""
+    if user_id == principal.user_id:
+        return True
+    scope = visible_branch(principal)
+    return principal.can(USER_READ) and (scope is None or scope == branch_id)

@@ -11,7 +11,7 @@ from core.context import Context
 from core.graphql import query
 from core.pagination import count, keyset_page
 from plugins.security import loaders, models
-from plugins.security.permissions import USER_READ
+from plugins.security.permissions import USER_READ, visible_branch
 from plugins.security.types import Branch, User, UserConnection, UserEdge
 
 
@@ -40,9 +40,12 @@ class SecurityQuery:
         after: str | None = None,
         branch_code: str | None = None,
     ) -> UserConnection:
-        """Staff accounts, optionally of one branch, in the order they were created."""
+        """Staff accounts in your scope (head office: every branch), optionally of one
+        branch, in the order they were created."""
         context: Context = info.context
         statement = select(models.User)
+        if (scope := visible_branch(context.user)) is not None:
+            statement = statement.where(models.User.branch_id == scope)
         if branch_code is not None:
             statement = statement.join(models.Branch).where(
                 models.Branch.code == branch_code.strip().upper()

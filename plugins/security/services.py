@@ -69,6 +69,7 @@ async def create_user(
     display_name = clean_text(display_name, field=["input", "displayName"], max_length=NAME_MAX)
     if problem := password_problem(password):
         raise BusinessError("WEAK_PASSWORD", problem, ["input", "password"])
+    branch_code = branch_code.strip() if branch_code else None
     if problem := _roles_problem(roles, branch_code):
         raise BusinessError("INVALID_ROLES", problem, ["input", "roles"])
     branch = None
@@ -85,7 +86,7 @@ async def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         branch_id=branch.id if branch else None,
     )
     session.add(user)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import PermissionTable, Principal
 from core.columns import utcnow
+from core.db import insert_for
 from core.errors import BusinessError
 from core.settings import Settings
+from core.validation import has_control_characters
 from plugins.security.models import USERNAME_MAX, SignInSession, SignInThrottle, User
 from plugins.security.passwords import hash_password, needs_rehash, verify_password
 from plugins.security.services import roles_of
@@ -39,22 +41,16 @@ async def sign_in(
     """
     now = utcnow()
     key = username.strip().lower()[:USERNAME_MAX]
-    throttle = await session.get(SignInThrottle, key, with_for_update=True)
+    if has_control_characters(key):  # no user can have such a name
+        raise BusinessError("INVALID_CREDENTIALS", WRONG_CREDENTIALS)
+    throttle = await session.get(SignInThrottle, key)
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise BusinessError(
-            "SIGN_IN_LOCKED",
-            "Too many failed sign-in attempts; try again later.",
-        )
+        raise BusinessError("SIGN_IN_LOCKED", "Too many failed sign-in attempts; try again later.")
 
     user = await session.scalar(select(User).where(User.username == key))
-    valid = verify_password(user.password_hash if user else None, password)
+    valid = await verify_password(user.password_hash if user else None, password)
     if not (valid and user and user.is_active):
-        throttle = throttle or SignInThrottle(username=key)
-        throttle.failures += 1
-        if throttle.failures >= settings.login_max_failures:
-            throttle.failures = 0
-            throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-        session.add(throttle)
+        await _count_failure(session, settings, key, now)
         raise BusinessError("INVALID_CREDENTIALS", WRONG_CREDENTIALS)
 
     if throttle:
@@ -68,11 +64,33 @@ async def sign_in(
     )
     user.last_login_at = now
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
     session.add_all([sign_in_session, user])
     await session.flush()
     token = issue_token(settings.signing_key, user.id, sign_in_session.id, now, expires)  # type: ignore[arg-type]
     return SignedIn(token=token, user=user)
+
+
+async def _count_failure(
+    session: AsyncSession, settings: Settings, key: str, now: datetime
+) -> None:
+    """Count one more failure for ``key`` in one atomic upsert, so that guesses
+    made at the same moment each count; lock the username at the limit."""
+    counted = (
+        insert_for(session, SignInThrottle)
+        .values(username=key, failures=1)
+        .on_conflict_do_update(
+            index_elements=[SignInThrottle.username],
+            set_={"failures": SignInThrottle.failures + 1},
+        )
+        .returning(SignInThrottle.failures)
+    )
+    if await session.scalar(counted) >= settings.login_max_failures:
+        await session.execute(
+            update(SignInThrottle)
+            .where(SignInThrottle.username == key)  # type: ignore[arg-type]
+            .values(failures=0, locked_until=now + timedelta(minutes=settings.login_lock_minutes))
+        )
 
 
 async def principal_for_token(

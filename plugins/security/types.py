@@ -12,7 +12,7 @@ from core.authorization import Role
 from core.context import Context
 from core.graphql import UserError, int_ids, model_type_check
 from plugins.security import loaders, models
-from plugins.security.permissions import USER_READ
+from plugins.security.permissions import can_see_user
 
 
 @strawberry.type(description="A branch (网点) of the bank.")
@@ -55,14 +55,14 @@ class User(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.User | None]:
-        """Staff with ``user.read`` see every user; anyone else only themselves."""
+        """Staff with ``user.read`` see the staff of their scope; anyone else only themselves."""
         context: Context = info.context
         principal = context.user
-        ids = [
-            i if principal.can(USER_READ) or i == principal.user_id else None
-            for i in int_ids(node_ids)
+        users = await context.loader(loaders.users_by_id).load_many(int_ids(node_ids))
+        return [
+            user if user and can_see_user(principal, user.id, user.branch_id) else None  # type: ignore[arg-type]
+            for user in users
         ]
-        return await context.loader(loaders.users_by_id).load_many(ids)
 
 
 @strawberry.type

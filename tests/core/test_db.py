@@ -57,7 +57,7 @@ async def test_a_transaction_rolls_back_when_its_block_raises(runtime: Runtime) 
 
 
 async def test_a_read_transaction_refuses_to_write(runtime: Runtime) -> None:
-    with pytest.raises(DBAPIError, match="read-only|readonly"):
+    with pytest.raises(DBAPIError, match=r"read-only|readonly"):
         async with runtime.database.transaction(Mode.READ) as session:
             await services.create_branch(session, "BJ-001", "北京分行")
 

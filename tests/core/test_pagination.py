@@ -6,6 +6,7 @@ from strawberry.relay.utils import to_base64
 
 from core.db import Mode
 from core.errors import RequestError
+from core.ids import MAX_ID
 from core.pagination import (
     DEFAULT_PAGE_SIZE,
     count,
@@ -19,9 +20,17 @@ from plugins.security import services
 from plugins.security.models import Branch
 
 
-@pytest.mark.parametrize("key", [0, 1, 4096, 2**53])
+@pytest.mark.parametrize("key", [1, 4096, MAX_ID])
 def test_a_cursor_decodes_to_the_key_it_was_made_from(key: int) -> None:
     assert decode_cursor(encode_cursor(key)) == key
+
+
+@pytest.mark.parametrize("key", [0, -1, MAX_ID + 1, 2**53])
+def test_a_cursor_outside_the_id_range_is_refused(key: int) -> None:
+    with pytest.raises(RequestError) as refused:
+        decode_cursor(encode_cursor(key))
+
+    assert refused.value.extensions == {"code": "INVALID_CURSOR"}
 
 
 def test_cursors_are_opaque() -> None:

@@ -15,7 +15,7 @@ from core.hookspecs import hookimpl
 from core.plugins import PluginInfo, PluginRegistry, discover
 from core.runtime import Runtime
 from schema.build import build_schema
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 
 
 def plugin(name: str, **hooks: object) -> PluginInfo:
@@ -34,7 +34,7 @@ def refused(fragment: str):  # type: ignore[no-untyped-def]
 def build(database_url: str, *fakes: PluginInfo) -> None:
     installed = {**discover(), **{fake.name: fake for fake in fakes}}
     registry = PluginRegistry(installed, None)
-    build_schema(Runtime.create(test_settings(database_url), plugins=registry))
+    build_schema(Runtime.create(settings_for(database_url), plugins=registry))
 
 
 @strawberry.type

@@ -11,11 +11,11 @@ from core.authorization import Role
 from core.errors import ConfigurationError
 from core.runtime import Runtime
 from schema.build import build_schema
-from tests.conftest import GraphQLClient, test_settings
+from tests.conftest import GraphQLClient, settings_for
 
 
 def sdl(database_url: str, plugins: str | None = None) -> str:
-    settings = test_settings(database_url, plugins=plugins)
+    settings = settings_for(database_url, plugins=plugins)
     return str(build_schema(Runtime.create(settings)))
 
 
@@ -38,7 +38,7 @@ def test_disabling_the_plugin_removes_both_fields(database_url):
 @pytest.mark.usefixtures("loyalty_installed")
 def test_enabling_a_plugin_without_its_requirement_fails_with_a_clear_message(database_url):
     with pytest.raises(ConfigurationError) as refused:
-        Runtime.create(test_settings(database_url, plugins="loyalty"))
+        Runtime.create(settings_for(database_url, plugins="loyalty"))
 
     assert str(refused.value) == (
         "plugin 'loyalty' requires plugin 'security', which is not enabled; "
@@ -51,7 +51,7 @@ async def test_the_added_fields_resolve_through_the_api(runtime, database_url, s
     await staff.user("root", Role.ADMIN)
     await staff.branch("BJ-001")
     await staff.user("bj.teller", Role.TELLER, branch="BJ-001")
-    with_loyalty = Runtime.create(test_settings(database_url))
+    with_loyalty = Runtime.create(settings_for(database_url))
     transport = httpx.ASGITransport(app=create_app(with_loyalty))
     async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
         admin = await GraphQLClient(http).sign_in("root")
