@@ -141,7 +141,7 @@ def create_app(runtime: Runtime) -> Starlette:
             return JSONResponse({"status": "unavailable", "reason": "database"}, status_code=503)
         if behind:
             return JSONResponse(
-                {"status": "unavailable", "reason": "migrations pending", "plugins": behind},
+                {"status": "unavailable", "reason": "migrations pending", "pending": behind},
                 status_code=503,
             )
         return JSONResponse({"status": "ready"})

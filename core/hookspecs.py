@@ -14,6 +14,10 @@ It is found through the entry-point group ``crm.plugins`` (built-ins register
 there too). Hooks are called for enabled plugins only. Where order matters
 (demo data), plugins are visited in dependency order: a plugin after every
 plugin it requires.
+
+A plugin may also set ``hookspecs`` to a module of its own ``@hookspec``
+functions: extension points for the plugins that require it (the customer
+plugin asks through them for assets, timeline events and merges).
 """
 
 from __future__ import annotations

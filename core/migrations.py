@@ -1,8 +1,8 @@
-"""Schema migrations: Alembic, one branch per plugin.
+"""Schema migrations: Alembic, one branch per plugin, and the kernel's own.
 
 Every installed plugin's revisions are on the script path (so a database that
 once ran a plugin now disabled still makes sense to Alembic), and only the
-enabled plugins' branches are upgraded.
+kernel's and the enabled plugins' branches are upgraded.
 """
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+from core import sequences  # noqa: F401  (the kernel's tables, for autogenerate)
 from core.db import Database
 from core.plugins import PluginRegistry
 
 SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+KERNEL_BRANCH = "kernel"
 
 
 def alembic_config(registry: PluginRegistry) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
-    locations = [
+    locations = [str(SCRIPT_LOCATION / "versions")]
+    locations += [
         str(path)
         for plugin in registry.installed.values()
         if (path := getattr(plugin.module, "crm_migrations", lambda: None)()) is not None
@@ -35,10 +38,10 @@ def alembic_config(registry: PluginRegistry) -> Config:
 
 
 def enabled_branches(registry: PluginRegistry) -> list[str]:
-    """The branch labels to upgrade: enabled plugins that have migrations."""
+    """The branch labels to upgrade: the kernel's, then enabled plugins that have tables."""
     script = ScriptDirectory.from_config(alembic_config(registry))
     labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}
-    return [name for name in registry.names if name in labels]
+    return [KERNEL_BRANCH, *(name for name in registry.names if name in labels)]
 
 
 async def upgrade(database: Database, registry: PluginRegistry) -> None:

@@ -99,6 +99,11 @@ class PluginRegistry:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         for plugin in self.enabled:
+            # A plugin may offer extension points of its own (the customer plugin's
+            # timeline, say) for the plugins that require it to implement.
+            if (own_specs := getattr(plugin.module, "hookspecs", None)) is not None:
+                self.manager.add_hookspecs(own_specs)
+        for plugin in self.enabled:
             try:
                 self.manager.register(plugin.module, name=plugin.name)
             except pluggy.PluginValidationError as error:

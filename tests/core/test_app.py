@@ -35,7 +35,7 @@ async def test_readyz_is_ready_on_a_migrated_database(client: GraphQLClient) -> 
     assert response.json() == {"status": "ready"}
 
 
-async def test_readyz_names_the_plugins_whose_migrations_are_pending(
+async def test_readyz_names_the_branches_whose_migrations_are_pending(
     make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
     app = create_app(make_runtime(database_url=f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"))
@@ -47,7 +47,7 @@ async def test_readyz_names_the_plugins_whose_migrations_are_pending(
     assert response.json() == {
         "status": "unavailable",
         "reason": "migrations pending",
-        "plugins": ["security"],
+        "pending": ["kernel", "security"],
     }
 
 
