@@ -22,7 +22,10 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from core.errors import BusinessError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _MODE = "crm_transaction_mode"
@@ -85,6 +88,18 @@ for _name in (
     "close", "reset", "invalidate",
 ):  # fmt: skip
     setattr(SerializedSession, _name, _serialized(_name))
+
+
+async def flush_or_refuse(session: AsyncSession, refusal: BusinessError) -> None:
+    """Flush, turning a unique-key race with another request into ``refusal``.
+
+    Rules check for duplicates before writing; this catches the one written by a
+    concurrent request between the check and the flush.
+    """
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise refusal from None
 
 
 def insert_for(session: AsyncSession, model: Any) -> Any:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry import relay
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
@@ -190,3 +191,8 @@ def model_type_check(*models: type) -> Callable[..., bool]:
 def int_ids(node_ids: Iterable[str]) -> list[int | None]:
     """Database ids from the ids inside global IDs; None for one no row could have."""
     return [parse_id(node_id) for node_id in node_ids]
+
+
+def node_id(global_id: relay.GlobalID, type_name: str) -> int | None:
+    """The database id in a global ID of ``type_name``; None for any other."""
+    return parse_id(global_id.node_id) if global_id.type_name == type_name else None

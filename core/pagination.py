@@ -1,16 +1,22 @@
-"""Relay pagination done by the database: keyset on a unique, ordered column.
+"""Relay pagination done by the database: keyset on the sort columns.
 
-``first`` is bounded by ``CRM_MAX_PAGE_SIZE``; cursors are opaque. The page
-is one ``SELECT ... WHERE key > :after ORDER BY key LIMIT first + 1``, so
-reading page 500 costs what reading page 1 does.
+A connection is ordered by some columns ending in a unique id; a cursor holds
+that row's values of them. The next page is one
+``SELECT ... WHERE (k1, id) > (:k1, :id) ORDER BY k1, id LIMIT first + 1``,
+so reading page 500 costs what reading page 1 does, and rows added meanwhile
+neither repeat nor vanish. ``first`` is bounded by ``CRM_MAX_PAGE_SIZE``;
+cursors are opaque to clients.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
@@ -21,23 +27,56 @@ from core.ids import parse_id
 
 T = TypeVar("T")
 E = TypeVar("E")
+Key = InstrumentedAttribute[Any]
 CURSOR_PREFIX = "cursor"
 DEFAULT_PAGE_SIZE = 20
 
 
-def encode_cursor(key: Any) -> str:
-    return to_base64(CURSOR_PREFIX, key)
+def _invalid() -> RequestError:
+    return RequestError("The cursor is not one this API gave out.", "INVALID_CURSOR")
+
+
+def encode_cursor(*values: Any) -> str:
+    """An opaque cursor for a row whose sort values are ``values`` (the last its id)."""
+    plain = [v.isoformat() if isinstance(v, date | datetime) else v for v in values]
+    return to_base64(CURSOR_PREFIX, json.dumps(plain, default=str, ensure_ascii=False))
+
+
+def decode_position(cursor: str, sort_keys: Sequence[Key]) -> list[Any]:
+    """The values a cursor holds: one per sort key, typed like it, then the row's
+    id. A cursor of any other shape is refused with INVALID_CURSOR."""
+    try:
+        prefix, text = from_base64(cursor)
+        values = json.loads(text) if prefix == CURSOR_PREFIX else None
+    except (ValueError, TypeError):
+        raise _invalid() from None
+    if not isinstance(values, list) or len(values) != len(sort_keys) + 1:
+        raise _invalid()
+    *sort_values, last = values
+    identity = parse_id(str(last)) if isinstance(last, int) else None
+    if identity is None:
+        raise _invalid()
+    try:
+        typed = [_typed(value, key) for value, key in zip(sort_values, sort_keys, strict=True)]
+    except (ValueError, TypeError):
+        raise _invalid() from None
+    return [*typed, identity]
+
+
+def _typed(value: Any, key: Key) -> Any:
+    kind = key.type.python_type
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(value)
+    return kind(value)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        prefix, value = from_base64(cursor)
-    except (ValueError, TypeError):
-        prefix, value = None, ""
-    key = parse_id(value) if prefix == CURSOR_PREFIX else None
-    if key is None:
-        raise RequestError("The cursor is not one this API gave out.", "INVALID_CURSOR")
-    return key
+    """The id a cursor of an id-ordered connection holds."""
+    return decode_position(cursor, [])[0]
 
 
 def page_size(first: int | None, maximum: int) -> int:
@@ -55,28 +94,33 @@ class Page(Generic[T]):
 
     def edges(self, edge_type: type[E]) -> list[E]:
         """The page as ``edge_type(cursor=..., node=...)`` objects, in order."""
-        return [
-            edge_type(cursor=c, node=row) for c, row in zip(self.cursors, self.rows, strict=True)
-        ]
+        pairs = zip(self.cursors, self.rows, strict=True)
+        return [edge_type(cursor=cursor, node=row) for cursor, row in pairs]  # type: ignore[call-arg]
 
 
 async def keyset_page(
     session: AsyncSession,
     statement: Select[tuple[T]],
-    key: InstrumentedAttribute[int],
+    keys: Key | Sequence[Key],
     *,
     first: int | None,
     after: str | None,
     maximum: int,
+    descending: bool = False,
 ) -> Page[T]:
-    """One page of ``statement``'s rows ordered by ``key``, after cursor ``after``."""
+    """One page of ``statement``'s rows ordered by ``keys`` (the last unique), after
+    cursor ``after``; newest-first lists pass ``descending``."""
+    keys = [keys] if isinstance(keys, InstrumentedAttribute) else list(keys)
     size = page_size(first, maximum)
     if after is not None:
-        statement = statement.where(key > decode_cursor(after))
-    rows = list(await session.scalars(statement.order_by(key).limit(size + 1)))
+        position = tuple_(*keys)
+        values = tuple_(*decode_position(after, keys[:-1]))
+        statement = statement.where(position < values if descending else position > values)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    rows = list(await session.scalars(statement.order_by(*order).limit(size + 1)))
     has_next = len(rows) > size
     rows = rows[:size]
-    cursors = [encode_cursor(getattr(row, key.key)) for row in rows]
+    cursors = [encode_cursor(*(getattr(row, key.key) for key in keys)) for row in rows]
     info = relay.PageInfo(
         has_next_page=has_next,
         has_previous_page=after is not None,

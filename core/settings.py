@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -78,6 +79,10 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date in the bank's time zone."""
+        return datetime.now(self.zone).date()
 
     @property
     def signing_key(self) -> str:

@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from core.columns import UTCDateTime
+from core.columns import MinorUnits, UTCDateTime
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
@@ -14,6 +14,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     revision never imports application code that may change after it."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, MinorUnits):
+        return "sa.BigInteger()"
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False

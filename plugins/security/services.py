@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Role
+from core.db import flush_or_refuse
 from core.errors import BusinessError
 from core.validation import clean_text
 from plugins.security.models import (
@@ -41,11 +41,12 @@ async def create_branch(session: AsyncSession, code: str, name: str) -> Branch:
             field,
         )
     name = clean_text(name, field=["input", "name"], max_length=NAME_MAX)
+    duplicate = BusinessError("DUPLICATE_BRANCH", f"Branch {code} already exists.", field)
     if await branch_by_code(session, code) is not None:
-        raise BusinessError("DUPLICATE_BRANCH", f"Branch {code} already exists.", field)
+        raise duplicate
     branch = Branch(code=code, name=name)
     session.add(branch)
-    await _flush_unique(session, "DUPLICATE_BRANCH", f"Branch {code} already exists.", field)
+    await flush_or_refuse(session, duplicate)
     return branch
 
 
@@ -79,9 +80,9 @@ async def create_user(
             raise BusinessError(
                 "NOT_FOUND", f"There is no branch {branch_code.strip()}.", ["input", "branchCode"]
             )
-    taken = f"The username {username} is taken."
+    taken = BusinessError("DUPLICATE_USERNAME", f"The username {username} is taken.", field)
     if await session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise BusinessError("DUPLICATE_USERNAME", taken, field)
+        raise taken
 
     user = User(
         username=username,
@@ -90,7 +91,7 @@ async def create_user(
         branch_id=branch.id if branch else None,
     )
     session.add(user)
-    await _flush_unique(session, "DUPLICATE_USERNAME", taken, field)
+    await flush_or_refuse(session, taken)
     session.add_all(UserRole(user_id=user.id, role=role) for role in set(roles))  # type: ignore[arg-type]
     await session.flush()
     return user
@@ -103,16 +104,6 @@ def _roles_problem(roles: Sequence[Role], branch_code: str | None) -> str | None
         names = ", ".join(sorted(role.value for role in needing))
         return f"{names} work in a branch: give a branchCode."
     return None
-
-
-async def _flush_unique(
-    session: AsyncSession, code: str, message: str, field: Sequence[str]
-) -> None:
-    """Flush, turning a unique-key race with another request into a business error."""
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise BusinessError(code, message, field) from None
 
 
 async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[Role]]:

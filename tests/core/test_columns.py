@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
 from core.authorization import Role
-from core.columns import UTCDateTime, utcnow
+from core.columns import MinorUnits, UTCDateTime, utcnow
 from core.db import Mode
 from core.runtime import Runtime
 from plugins.security.models import User
@@ -84,3 +85,29 @@ async def test_null_stays_null(runtime: Runtime, staff: Staff) -> None:
 
     async with runtime.database.transaction(Mode.READ) as session:
         assert await session.scalar(select(User.last_login_at).where(User.id == user_id)) is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "stored"),
+    [
+        (Decimal("1234.56"), 123456),
+        (Decimal("0.01"), 1),
+        (Decimal("-7.5"), -750),
+        (Decimal("99999999999999.99"), 9999999999999999),
+    ],
+)
+def test_minor_units_store_money_exactly_as_fen(amount: Decimal, stored: int) -> None:
+    column = MinorUnits()
+
+    assert column.process_bind_param(amount, sqlite.dialect()) == stored
+    assert column.process_result_value(stored, sqlite.dialect()) == amount
+
+
+def test_minor_units_read_back_at_their_scale() -> None:
+    assert str(MinorUnits().process_result_value(500, sqlite.dialect())) == "5.00"
+    assert str(MinorUnits(scale=6).process_result_value(1, sqlite.dialect())) == "0.000001"
+
+
+def test_minor_units_refuse_a_value_finer_than_their_scale() -> None:
+    with pytest.raises(ValueError, match="more than 2 decimal places"):
+        MinorUnits().process_bind_param(Decimal("0.001"), sqlite.dialect())
