@@ -1,0 +1,45 @@
+"""Extension points the customer plugin offers to the plugins that require it.
+
+Implement them with ``core.hookspecs.hookimpl`` like any other hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from core.hookspecs import hookspec
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from plugins.customer.timeline import TimelinePage, TimelineQuery
+
+
+@hookspec
+def crm_customer_assets(
+    session: AsyncSession, customer_ids: Sequence[int]
+) -> Awaitable[Mapping[int, Decimal]]:
+    """What each customer holds with this plugin, in CNY (customers holding
+    nothing may be left out). The tier comes from the sum over plugins."""
+
+
+@hookspec
+def crm_customer_timeline(
+    session: AsyncSession, query: TimelineQuery
+) -> Awaitable[Mapping[int, TimelinePage]]:
+    """This plugin's events on the customers' timelines: for each customer id in
+    ``query``, at most ``query.limit`` events older than ``query.before``, newest
+    first, in one statement for all the customers."""
+
+
+@hookspec
+def crm_customer_merge(
+    session: AsyncSession, survivor_id: int, duplicate_id: int
+) -> Awaitable[None]:
+    """Move everything this plugin holds for ``duplicate_id`` to ``survivor_id``.
+
+    Runs inside the merge's transaction: raise ``BusinessError`` to refuse the
+    whole merge (for instance when both hold something that cannot be joined).
+    """

@@ -1,0 +1,40 @@
+"""Customer numbers: ``C`` + nine digits of sequence + a Luhn check digit (C0000000018).
+
+The check digit catches a mistyped digit or two swapped ones when a number is
+read out over the phone or typed at a counter.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.sequences import next_number
+
+SEQUENCE = "customer.number"
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+def format_customer_no(serial: int) -> str:
+    digits = f"{serial:09d}"
+    return f"C{digits}{luhn_digit(digits)}"
+
+
+def is_valid_customer_no(text: str) -> bool:
+    return (
+        len(text) == 11
+        and text[0] == "C"
+        and text[1:].isascii()
+        and text[1:].isdigit()
+        and luhn_digit(text[1:10]) == text[10]
+    )
+
+
+async def next_customer_no(session: AsyncSession) -> str:
+    return format_customer_no(await next_number(session, SEQUENCE))
