@@ -33,6 +33,11 @@ class EventBus:
             for name, listener in listeners.items():
                 self._listeners[name].append(listener)
 
+    def subscribe(self, name: str, listener: Listener) -> Callable[[], None]:
+        """Listen to ``name`` from now on; call what this returns to stop."""
+        self._listeners[name].append(listener)
+        return lambda: self._listeners[name].remove(listener)
+
     def listeners(self, name: str) -> list[Listener]:
         return list(self._listeners.get(name, ()))
 

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
@@ -64,7 +65,7 @@ def decode_position(cursor: str, sort_keys: Sequence[Key]) -> list[Any]:
 
 
 def _typed(value: Any, key: Key) -> Any:
-    kind = key.type.python_type
+    kind = _python_type(key)
     if kind is datetime:
         return datetime.fromisoformat(value)
     if kind is date:
@@ -72,6 +73,15 @@ def _typed(value: Any, key: Key) -> Any:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise TypeError(value)
     return kind(value)
+
+
+def _python_type(key: Key) -> type:
+    """The Python type of a sort column, seen through a TypeDecorator (whose own
+    ``python_type`` SQLAlchemy leaves as ``object``)."""
+    column_type = key.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type.python_type
 
 
 def decode_cursor(cursor: str) -> int:

@@ -176,6 +176,13 @@ def staff(runtime: Runtime) -> Staff:
     return Staff(runtime)
 
 
+@pytest.fixture
+async def admin(client: GraphQLClient, staff: Staff) -> GraphQLClient:
+    """A head-office administrator, ``root``, signed in."""
+    await staff.user("root", Role.ADMIN)
+    return await client.sign_in("root")
+
+
 @dataclass
 class StatementCounter:
     statements: list[str] = field(default_factory=list)

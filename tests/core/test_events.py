@@ -81,3 +81,18 @@ def test_listeners_lists_a_copy_in_order() -> None:
 
     assert bus.listeners("customer.created") == [first, second]
     assert bus.listeners("customer.closed") == []
+
+
+async def test_a_subscriber_hears_events_until_it_stops() -> None:
+    bus = EventBus([])
+    heard: list[str] = []
+
+    async def listen(event: Any, session: Any) -> None:
+        heard.append(event.name)
+
+    stop = bus.subscribe("customer.created", listen)
+    await bus.publish(CustomerCreated(1), SESSION)
+    stop()
+    await bus.publish(CustomerCreated(2), SESSION)
+
+    assert heard == ["customer.created"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
@@ -94,10 +93,3 @@ async def sign_in_as(client: GraphQLClient, staff: Staff, role: Role) -> GraphQL
     username = role.value.lower().replace("_", ".")
     await staff.user(username, role, branch="BJ-001")
     return await client.sign_in(username)
-
-
-@pytest.fixture
-async def admin(client: GraphQLClient, staff: Staff) -> GraphQLClient:
-    """A head-office administrator, ``root``, signed in."""
-    await staff.user("root", Role.ADMIN)
-    return await client.sign_in("root")
