@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from faker import Faker
 from sqlalchemy import select
@@ -14,7 +14,15 @@ from core.columns import utcnow
 from core.hookspecs import DemoOptions
 from plugins.customer.identity import credit_code_check_character
 from plugins.customer.managers import assign_manager
-from plugins.customer.models import CustomerKind, CustomerTag, RiskProfile
+from plugins.customer.models import (
+    ContactChannel,
+    ContactDirection,
+    CustomerKind,
+    CustomerTag,
+    FollowUp,
+    Interaction,
+    RiskProfile,
+)
 from plugins.customer.registration import Registration, register_customer
 from plugins.security.models import Branch, User, UserRole
 
@@ -70,13 +78,9 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
                 today=today,
             )
             if managers and rng.random() < 0.9:
-                await assign_manager(
-                    session,
-                    customer,
-                    rng.choice(managers),
-                    "Demo portfolio.",
-                    admin.id,  # type: ignore[arg-type]
-                )
+                manager = rng.choice(managers)
+                await assign_manager(session, customer, manager, "Demo portfolio.", admin.id)  # type: ignore[arg-type]
+                _contact_history(session, rng, customer.id, manager, today)  # type: ignore[arg-type]
             if rng.random() < 0.7:
                 customer.risk_profile = rng.choice(list(RiskProfile))
                 customer.risk_assessed_on = today - timedelta(days=rng.randrange(0, 500))
@@ -85,3 +89,44 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
                 for tag in rng.sample(TAGS, rng.randrange(0, 3))
             )
         await session.flush()
+
+
+CONTACTS = (
+    (ContactChannel.CALL, ContactDirection.OUTBOUND, "定期回访，客户对现有理财产品满意。"),
+    (ContactChannel.VISIT, ContactDirection.INBOUND, "客户到网点咨询大额存单利率。"),
+    (ContactChannel.WECHAT, ContactDirection.OUTBOUND, "推送新发基金信息，客户表示考虑。"),
+    (ContactChannel.MEETING, ContactDirection.OUTBOUND, "上门拜访企业主，了解经营资金需求。"),
+    (ContactChannel.SMS, ContactDirection.OUTBOUND, "生日祝福短信。"),
+)
+FOLLOW_UPS = ("回访理财到期安排", "提交风险测评问卷", "邀请参加财富讲座", "跟进贷款需求")
+
+
+def _contact_history(
+    session: AsyncSession, rng: random.Random, customer_id: int, manager_id: int, today: date
+) -> None:
+    """A few contacts over the last half year, and sometimes a follow-up still to do."""
+    for _ in range(rng.randrange(0, 4)):
+        channel, direction, summary = rng.choice(CONTACTS)
+        occurred = datetime.combine(
+            today - timedelta(days=rng.randrange(1, 180)), time(rng.randrange(9, 18)), UTC
+        )
+        session.add(
+            Interaction(
+                customer_id=customer_id,
+                channel=channel,
+                direction=direction,
+                summary=summary,
+                staff_id=manager_id,
+                occurred_at=occurred,
+            )
+        )
+    if rng.random() < 0.3:
+        session.add(
+            FollowUp(
+                customer_id=customer_id,
+                assignee_id=manager_id,
+                created_by_id=manager_id,
+                title=rng.choice(FOLLOW_UPS),
+                due_on=today + timedelta(days=rng.randrange(-5, 20)),
+            )
+        )

@@ -31,7 +31,12 @@ def crm_customer_timeline(
 ) -> Awaitable[Mapping[int, TimelinePage]]:
     """This plugin's events on the customers' timelines: for each customer id in
     ``query``, at most ``query.limit`` events older than ``query.before``, newest
-    first, in one statement for all the customers."""
+    first, in one statement for all the customers.
+
+    Events of one moment are ordered by ``(source, key)``: give keys that sort as
+    text the way your rows do (``"ticket:0000000017"``, zero-padded), or pages
+    will skip or repeat events.
+    """
 
 
 @hookspec

@@ -101,7 +101,7 @@ def parse_resident_id(text: str, today: date) -> ResidentIdentity:
     if number[:2] not in PROVINCE_CODES:
         raise InvalidIdentity("The first two digits are not a province code.")
     birth_date = _birth_date(number[6:14], today)
-    if number[17] != _resident_id_check_character(number[:17]):
+    if number[17] != resident_id_check_character(number[:17]):
         raise InvalidIdentity("The last character does not match; check for a typing mistake.")
     gender = Gender.MALE if int(number[16]) % 2 == 1 else Gender.FEMALE
     return ResidentIdentity(number=number, birth_date=birth_date, gender=gender)
@@ -119,7 +119,7 @@ def _birth_date(digits: str, today: date) -> date:
     return birth_date
 
 
-def _resident_id_check_character(first_17: str) -> str:
+def resident_id_check_character(first_17: str) -> str:
     total = sum(
         int(digit) * weight for digit, weight in zip(first_17, _RESIDENT_ID_WEIGHTS, strict=True)
     )

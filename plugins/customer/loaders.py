@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core.context import Context
+from core.loaders import all_per_key, one_per_key
 from plugins.customer.models import Customer, CustomerTag
 from plugins.customer.scope import in_scope
 
@@ -18,8 +19,7 @@ async def customers_by_id(context: Context, ids: Sequence[int | None]) -> list[C
     rows = await context.session.scalars(
         select(Customer).where(Customer.id.in_(wanted), in_scope(context.user))  # type: ignore[union-attr]
     )
-    found = {customer.id: customer for customer in rows}
-    return [found.get(i) for i in ids]  # type: ignore[arg-type]
+    return one_per_key(ids, rows, lambda customer: customer.id)  # type: ignore[arg-type, return-value]
 
 
 async def tags_by_customer_id(context: Context, ids: Sequence[int]) -> list[list[str]]:
@@ -28,7 +28,5 @@ async def tags_by_customer_id(context: Context, ids: Sequence[int]) -> list[list
         .where(CustomerTag.customer_id.in_(ids))  # type: ignore[attr-defined]
         .order_by(CustomerTag.tag)
     )
-    found: dict[int, list[str]] = {i: [] for i in ids}
-    for customer_id, tag in rows:
-        found[customer_id].append(tag)
-    return [found[i] for i in ids]
+    tagged = all_per_key(ids, rows, lambda row: row.customer_id)
+    return [[row.tag for row in rows_of] for rows_of in tagged]

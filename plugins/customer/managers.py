@@ -16,6 +16,8 @@ from plugins.customer.models import (
     Customer,
     CustomerShare,
     CustomerStatus,
+    FollowUp,
+    FollowUpStatus,
     ManagerAssignment,
 )
 from plugins.security.models import User
@@ -83,10 +85,16 @@ async def assign_manager(
 
 
 async def hand_over_portfolio(
-    session: AsyncSession, from_id: int, to_id: int, branch_id: int | None, reason: str, by_id: int
+    session: AsyncSession,
+    from_id: int,
+    to_id: int | None,
+    branch_id: int | None,
+    reason: str,
+    by_id: int,
 ) -> int:
-    """Give every active customer of one manager to another (a manager leaves);
-    returns how many moved. ``branch_id`` limits it to one branch's customers."""
+    """Give every active customer of one manager to another (a manager leaves), with
+    the leaving manager's open follow-ups on them; returns how many customers moved.
+    ``branch_id`` limits it to one branch's customers."""
     reason = clean_text(reason, field=["input", "reason"], max_length=TEXT_MAX)
     leaving = await session.get(User, from_id)
     if leaving is None:
@@ -108,6 +116,15 @@ async def hand_over_portfolio(
         update(Customer)
         .where(Customer.id.in_(ids))  # type: ignore[union-attr]
         .values(relationship_manager_id=taking_over.id)
+    )
+    await session.execute(  # the leaving manager's open work on them goes along
+        update(FollowUp)
+        .where(
+            FollowUp.customer_id.in_(ids),  # type: ignore[attr-defined]
+            FollowUp.assignee_id == from_id,
+            FollowUp.status == FollowUpStatus.OPEN,
+        )
+        .values(assignee_id=taking_over.id)
     )
     session.add_all(
         ManagerAssignment(

@@ -78,6 +78,7 @@ class Customer(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="customer_customer.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_reason: str | None = Field(default=None, max_length=500)
 
 
 class CustomerTag(SQLModel, table=True):
@@ -220,3 +221,4 @@ class FollowUp(SQLModel, table=True):
     created_by_id: int = Field(foreign_key="security_user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closing_note: str | None = Field(default=None, max_length=TEXT_MAX)

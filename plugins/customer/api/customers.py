@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -19,7 +19,7 @@ from core.pagination import count, keyset_page
 from core.validation import clean_text
 from plugins.customer import loaders, models
 from plugins.customer.contact_details import contact_details
-from plugins.customer.identity import Gender
+from plugins.customer.identity import Gender, InvalidContact, normalize_mobile
 from plugins.customer.managers import assign_manager
 from plugins.customer.models import (
     NAME_MAX,
@@ -151,6 +151,14 @@ ORDERINGS = {
 }
 
 
+def searched_phone(text: str) -> str:
+    """The phone a search names, written as stored (``+86 138-1234-5678`` is 13812345678)."""
+    try:
+        return normalize_mobile(text)
+    except InvalidContact:
+        return text.replace(" ", "").replace("-", "")
+
+
 def filtered(statement: Select, given: CustomerFilter | None) -> Select:  # type: ignore[type-arg]
     """``statement`` narrowed by a filter; active customers unless statuses are given."""
     given = given or CustomerFilter()
@@ -159,9 +167,9 @@ def filtered(statement: Select, given: CustomerFilter | None) -> Select:  # type
     if given.search and (text := given.search.strip()):
         statement = statement.where(
             or_(
-                C.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                C.name.icontains(text, autoescape=True),  # type: ignore[attr-defined]
                 C.customer_no == text.upper(),
-                C.phone == text.replace(" ", "").replace("-", ""),
+                C.phone == searched_phone(text),
             )
         )
     if given.tier:
@@ -178,7 +186,10 @@ def filtered(statement: Select, given: CustomerFilter | None) -> Select:  # type
         )
     if given.relationship_manager_id is not None:
         manager_id = node_id(given.relationship_manager_id, "User")
-        statement = statement.where(C.relationship_manager_id == manager_id)
+        # An id that names no user matches nobody (never the unmanaged customers).
+        statement = statement.where(
+            C.relationship_manager_id == manager_id if manager_id is not None else false()
+        )
     for tag in given.tags or ():
         statement = statement.where(
             C.id.in_(select(models.CustomerTag.customer_id).where(models.CustomerTag.tag == tag))  # type: ignore[union-attr]

@@ -1,0 +1,98 @@
+"""Service tiers from assets under management, recomputed in bulk.
+
+Assets come from whichever plugins hold them (``crm_customer_assets``);
+without any, every customer is MASS. Customers are read in chunks, so memory
+stays flat however many there are, and only the ones whose tier changes are
+written: one UPDATE per target tier and one INSERT of history per chunk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.columns import utcnow
+from core.events import EventBus
+from core.plugins import PluginRegistry
+from plugins.customer.assets import assets_of
+from plugins.customer.events import TierChanged
+from plugins.customer.models import Customer, CustomerStatus, CustomerTier, TierChange
+from plugins.customer.settings import customer_settings
+
+CHUNK = 1000
+
+
+@dataclass
+class Retiering:
+    """What a recomputation did."""
+
+    examined: int = 0
+    upgraded: int = 0
+    downgraded: int = 0
+
+
+async def recompute_tiers(
+    session: AsyncSession,
+    plugins: PluginRegistry,
+    events: EventBus,
+    customer_ids: Sequence[int] | None = None,
+) -> Retiering:
+    """Put every active customer (or those given) in the tier their assets earn."""
+    settings = customer_settings()
+    result = Retiering()
+    selected = select(Customer.id, Customer.tier).where(Customer.status == CustomerStatus.ACTIVE)
+    if customer_ids is not None:
+        selected = selected.where(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
+    last_id = 0
+    while True:
+        chunk = list(
+            await session.execute(
+                selected.where(Customer.id > last_id).order_by(Customer.id).limit(CHUNK)  # type: ignore[operator]
+            )
+        )
+        if not chunk:
+            return result
+        last_id = chunk[-1].id
+        result.examined += len(chunk)
+        assets = await assets_of(session, plugins, [row.id for row in chunk])
+        changes = [
+            TierChanged(row.id, CustomerTier(row.tier), earned, assets[row.id])
+            for row in chunk
+            if (earned := settings.tier_for(assets[row.id])) is not row.tier
+        ]
+        await _write(session, changes)
+        for change in changes:
+            await events.publish(change, session)
+        result.upgraded += sum(change.is_upgrade for change in changes)
+        result.downgraded += sum(not change.is_upgrade for change in changes)
+
+
+async def _write(session: AsyncSession, changes: list[TierChanged]) -> None:
+    """Move the customers to their new tiers and keep the history."""
+    if not changes:
+        return
+    by_tier: dict[CustomerTier, list[int]] = defaultdict(list)
+    for change in changes:
+        by_tier[change.to_tier].append(change.customer_id)
+    for tier, ids in by_tier.items():
+        await session.execute(
+            update(Customer).where(Customer.id.in_(ids)).values(tier=tier)  # type: ignore[union-attr]
+        )
+    now = utcnow()
+    await session.execute(
+        insert(TierChange),
+        [
+            {
+                "customer_id": change.customer_id,
+                "from_tier": change.from_tier,
+                "to_tier": change.to_tier,
+                "assets": change.assets,
+                "changed_at": now,
+            }
+            for change in changes
+        ],
+    )

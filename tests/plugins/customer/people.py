@@ -1,0 +1,65 @@
+"""Customers for tests, registered through the real rules, quickly."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from core.authorization import Principal, Role
+from core.db import Mode
+from core.hookspecs import hookimpl
+from core.runtime import Runtime
+from plugins.customer.models import Customer, CustomerKind
+from plugins.customer.registration import Registration, register_customer
+from tests.plugins.customer.conftest import credit_code, resident_id
+
+TODAY = date(2026, 11, 29)
+HEAD_OFFICE = Principal(
+    user_id=0,
+    username="test",
+    roles=frozenset({Role.ADMIN}),
+    branch_id=None,
+    permissions=frozenset(),
+)
+
+
+async def register(
+    runtime: Runtime,
+    serial: int,
+    *,
+    name: str | None = None,
+    branch: str = "BJ-001",
+    kind: CustomerKind = CustomerKind.INDIVIDUAL,
+    phone: str | None = None,
+) -> Customer:
+    """Register customer number ``serial`` (names and identities follow from it)."""
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        return await register_customer(
+            session,
+            HEAD_OFFICE,
+            Registration(
+                kind=kind,
+                name=name or f"客户{serial}",
+                id_number=resident_id(serial)
+                if kind is CustomerKind.INDIVIDUAL
+                else credit_code(serial),
+                branch_code=branch,
+                phone=phone,
+            ),
+            TODAY,
+        )
+
+
+class Holdings:
+    """A plugin holding assets for customers, as finance will: answers
+    ``crm_customer_assets`` from a dictionary the test fills."""
+
+    def __init__(self) -> None:
+        self.by_customer: dict[int, Decimal] = {}
+
+    @hookimpl
+    def crm_customer_assets(self, session, customer_ids):  # type: ignore[no-untyped-def]
+        async def answer() -> dict[int, Decimal]:
+            return {i: self.by_customer[i] for i in customer_ids if i in self.by_customer}
+
+        return answer()
