@@ -5,24 +5,27 @@ Implement them with ``core.hookspecs.hookimpl`` like any other hook.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING
 
 from core.hookspecs import hookspec
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from plugins.customer.timeline import TimelinePage, TimelineQuery
 
 
 @hookspec
-def crm_customer_assets(
-    session: AsyncSession, customer_ids: Sequence[int]
-) -> Awaitable[Mapping[int, Decimal]]:
-    """What each customer holds with this plugin, in CNY (customers holding
-    nothing may be left out). The tier comes from the sum over plugins."""
+def crm_customer_assets() -> Select[tuple[int, int]] | None:
+    """What customers hold with this plugin, as SQL: a SELECT of two columns,
+    ``customer_id`` and ``amount``, the amount in fen (CNY minor units, an
+    integer); a customer may have several rows, or none.
+
+    It is never run alone: the customer plugin sums every plugin's rows in one
+    statement, to set tiers and portfolios and to find customers by assets.
+    """
 
 
 @hookspec

@@ -231,7 +231,7 @@ async def households_of(
     family link away, in either direction. ``within`` (a WHERE clause on
     ``Customer``, such as the viewer's scope) leaves out the relatives it does not
     match, and their assets with them. One statement for the relatives, then one
-    ``crm_customer_assets`` question to each plugin for all the members."""
+    for all the members' assets."""
     ids = list(dict.fromkeys(customer_ids))
     if not ids:
         return {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 from sqlalchemy import Select, false, or_, select
@@ -13,11 +14,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.context import Context
-from core.errors import BusinessError
+from core.errors import BusinessError, RequestError
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
 from core.pagination import count, keyset_page
+from core.plugins import PluginRegistry
 from core.validation import clean_text
 from plugins.customer import loaders, models
+from plugins.customer.assets import assets_in_fen
 from plugins.customer.contact_details import contact_details
 from plugins.customer.identity import Gender, InvalidContact, normalize_mobile
 from plugins.customer.managers import assign_manager
@@ -135,6 +138,12 @@ class CustomerFilter:
     status: list[CustomerStatus] | None = strawberry.field(
         default=None, description="Default: active customers only."
     )
+    assets_from: Decimal | None = strawberry.field(
+        default=None, description="Assets under management of at least this many CNY."
+    )
+    assets_below: Decimal | None = strawberry.field(
+        default=None, description="Assets under management below this many CNY."
+    )
 
 
 @strawberry.enum
@@ -159,10 +168,23 @@ def searched_phone(text: str) -> str:
         return text.replace(" ", "").replace("-", "")
 
 
-def filtered(statement: Select, given: CustomerFilter | None) -> Select:  # type: ignore[type-arg]
+def in_fen(amount: Decimal, field: str) -> int:
+    fen = amount.scaleb(2)
+    if fen != fen.to_integral_value():
+        raise RequestError(f"{field} has more than two decimal places.", "INVALID_AMOUNT")
+    return int(fen)
+
+
+def filtered(statement: Select, given: CustomerFilter | None, plugins: PluginRegistry) -> Select:  # type: ignore[type-arg]
     """``statement`` narrowed by a filter; active customers unless statuses are given."""
     given = given or CustomerFilter()
     C = models.Customer
+    if given.assets_from is not None or given.assets_below is not None:
+        assets = assets_in_fen(plugins, C.id)  # type: ignore[arg-type]
+        if given.assets_from is not None:
+            statement = statement.where(assets >= in_fen(given.assets_from, "assetsFrom"))
+        if given.assets_below is not None:
+            statement = statement.where(assets < in_fen(given.assets_below, "assetsBelow"))
     statement = statement.where(C.status.in_(given.status or [CustomerStatus.ACTIVE]))  # type: ignore[attr-defined]
     if given.search and (text := given.search.strip()):
         statement = statement.where(
@@ -217,7 +239,9 @@ class CustomerQuery:
     ) -> CustomerConnection:
         """Customers in your scope, newest first unless ordered otherwise."""
         context: Context = info.context
-        statement = filtered(select(models.Customer).where(in_scope(context.user)), filter)
+        statement = filtered(
+            select(models.Customer).where(in_scope(context.user)), filter, context.runtime.plugins
+        )
         keys, descending = ORDERINGS[order_by]
         page = await keyset_page(
             context.session,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from core.db import Mode
-from core.hookspecs import hookimpl
 from plugins.customer.assets import assets_of
 from plugins.customer.models import CustomerStatus
 from plugins.customer.relationships import household_of
 from tests.plugins.customer.conftest import SH, Bank
+from tests.plugins.customer.people import Holdings
 from tests.plugins.customer.test_relationships import company, link, person
 
 HOUSEHOLD = """
@@ -26,34 +26,17 @@ query($id: ID!) {
 """
 
 
-class Deposits:
-    """A stand-in for a plugin that holds customers' money (finance, say)."""
-
-    def __init__(self) -> None:
-        self.by_customer: dict[int, Decimal] = {}
-        self.questions: list[list[int]] = []
-
-    @hookimpl
-    def crm_customer_assets(self, session, customer_ids):  # type: ignore[no-untyped-def]
-        self.questions.append(sorted(customer_ids))
-
-        async def answer() -> dict[int, Decimal]:
-            return {i: self.by_customer[i] for i in customer_ids if i in self.by_customer}
-
-        return answer()
-
-
 @pytest.fixture
-def deposits(runtime) -> Iterator[Deposits]:
-    plugin = Deposits()
+def deposits(runtime) -> Iterator[Holdings]:
+    plugin = Holdings()
     runtime.plugins.manager.register(plugin, name="test-deposits")
     yield plugin
     runtime.plugins.manager.unregister(plugin)
 
 
 @pytest.fixture
-def wealth_products(runtime) -> Iterator[Deposits]:
-    plugin = Deposits()
+def wealth_products(runtime) -> Iterator[Holdings]:
+    plugin = Holdings()
     runtime.plugins.manager.register(plugin, name="test-wealth-products")
     yield plugin
     runtime.plugins.manager.unregister(plugin)
@@ -182,21 +165,26 @@ async def test_household_of_serves_code_outside_graphql(bank, runtime, deposits)
     assert found.combined_assets == Decimal("88.80")
 
 
-async def test_assets_are_summed_per_customer_over_the_plugins(runtime, deposits, wealth_products):
+async def test_assets_are_summed_per_customer_over_the_plugins(
+    runtime, deposits, wealth_products, sql
+):
     deposits.by_customer.update({1: Decimal("10"), 2: Decimal("5.5"), 99: Decimal("7")})
     wealth_products.by_customer.update({1: Decimal("0.01")})
 
     async with runtime.database.transaction(Mode.READ) as session:
+        sql.reset()
         found = await assets_of(session, runtime.plugins, [1, 2, 3])
 
-    assert found == {1: Decimal("10.01"), 2: Decimal("5.5"), 3: Decimal("0")}
-    assert deposits.questions == [[1, 2, 3]]  # asked once, for everyone
+    assert found == {1: Decimal("10.01"), 2: Decimal("5.50"), 3: Decimal("0.00")}
+    assert sql.count == 1  # one statement, over every plugin, for everyone
 
 
-async def test_assets_of_nobody_asks_no_plugin(runtime, deposits):
+async def test_assets_of_nobody_asks_the_database_nothing(runtime, deposits, sql):
+    deposits.by_customer[1] = Decimal("10")
     async with runtime.database.transaction(Mode.READ) as session:
+        sql.reset()
         assert await assets_of(session, runtime.plugins, []) == {}
-    assert deposits.questions == []
+    assert sql.count == 0
 
 
 LINKS_AND_HOUSEHOLDS = """
@@ -230,6 +218,7 @@ async def statements_for_links_and_households(bank: Bank, sql: Any) -> tuple[int
 
 
 async def test_links_and_households_cost_the_same_for_5_customers_as_for_30(bank, sql, deposits):
+    deposits.by_customer[1] = Decimal("1.00")  # so that the assets statement runs
     await add_families(bank, 1)
     await person(bank, "单身一")
     await person(bank, "单身二")
@@ -240,4 +229,3 @@ async def test_links_and_households_cost_the_same_for_5_customers_as_for_30(bank
 
     assert (few, many) == (5, 30)
     assert statements_for_many == statements_for_few
-    assert len(deposits.questions) == 2  # one question per request, for all the members
