@@ -18,6 +18,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, extends, int_ids, model_type_check, mutation, node_id, query
+from core.loaders import one_per_key
 from core.pagination import decode_position, encode_cursor, page_size
 from plugins.customer import contacts, loaders, models
 from plugins.customer.api.customers import Customer, customer_in_scope
@@ -47,8 +48,7 @@ async def interactions_by_id(
             in_scope(context.user),
         )
     )
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
+    return one_per_key(ids, rows, lambda row: row.id)  # type: ignore[arg-type, return-value]
 
 
 async def follow_ups_by_id(
@@ -63,8 +63,7 @@ async def follow_ups_by_id(
             in_scope(context.user),
         )
     )
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
+    return one_per_key(ids, rows, lambda row: row.id)  # type: ignore[arg-type, return-value]
 
 
 PageKey = tuple[int, int, str | None]
