@@ -43,14 +43,19 @@ def encode_cursor(*values: Any) -> str:
     return to_base64(CURSOR_PREFIX, json.dumps(plain, default=str, ensure_ascii=False))
 
 
-def decode_position(cursor: str, sort_keys: Sequence[Key]) -> list[Any]:
+def decode_position(cursor: str, sort_keys: Sequence[Key], ordering: str = "") -> list[Any]:
     """The values a cursor holds: one per sort key, typed like it, then the row's
-    id. A cursor of any other shape is refused with INVALID_CURSOR."""
+    id. A cursor of another shape, or made for another ``ordering`` of the same
+    list, is refused with INVALID_CURSOR."""
     try:
         prefix, text = from_base64(cursor)
         values = json.loads(text) if prefix == CURSOR_PREFIX else None
     except (ValueError, TypeError):
         raise _invalid() from None
+    if ordering:
+        if not isinstance(values, list) or not values or values[0] != ordering:
+            raise _invalid()
+        values = values[1:]
     if not isinstance(values, list) or len(values) != len(sort_keys) + 1:
         raise _invalid()
     *sort_values, last = values
@@ -117,20 +122,24 @@ async def keyset_page(
     after: str | None,
     maximum: int,
     descending: bool = False,
+    ordering: str = "",
 ) -> Page[T]:
     """One page of ``statement``'s rows ordered by ``keys`` (the last unique), after
-    cursor ``after``; newest-first lists pass ``descending``."""
+    cursor ``after``; newest-first lists pass ``descending``. A list offered in
+    several orders names each (``ordering``), so that a cursor made for one is
+    refused for another instead of giving a wrong page."""
     keys = [keys] if isinstance(keys, InstrumentedAttribute) else list(keys)
     size = page_size(first, maximum)
     if after is not None:
         position = tuple_(*keys)
-        values = tuple_(*decode_position(after, keys[:-1]))
+        values = tuple_(*decode_position(after, keys[:-1], ordering))
         statement = statement.where(position < values if descending else position > values)
     order = [key.desc() if descending else key.asc() for key in keys]
     rows = list(await session.scalars(statement.order_by(*order).limit(size + 1)))
     has_next = len(rows) > size
     rows = rows[:size]
-    cursors = [encode_cursor(*(getattr(row, key.key) for key in keys)) for row in rows]
+    tag = [ordering] if ordering else []
+    cursors = [encode_cursor(*tag, *(getattr(row, key.key) for key in keys)) for row in rows]
     info = relay.PageInfo(
         has_next_page=has_next,
         has_previous_page=after is not None,

@@ -251,6 +251,7 @@ class CustomerQuery:
             after=after,
             maximum=context.runtime.settings.max_page_size,
             descending=descending,
+            ordering=order_by.value,
         )
         return CustomerConnection(
             edges=page.edges(CustomerEdge),

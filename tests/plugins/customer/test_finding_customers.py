@@ -311,6 +311,18 @@ async def test_a_cursor_this_api_did_not_give_out_is_refused(bank, seven, cursor
     assert error_codes(body) == ["INVALID_CURSOR"]
 
 
+@pytest.mark.parametrize(("made_for", "used_for"), [("NEWEST", "NAME"), ("NAME", "CUSTOMER_NO")])
+async def test_a_cursor_is_refused_in_another_order_than_its_own(bank, seven, made_for, used_for):
+    admin = await bank.sign_in("admin")
+    page = await customers(bank, first=2, orderBy=made_for)
+
+    body = await admin.execute(
+        CUSTOMERS, {"after": page["pageInfo"]["endCursor"], "orderBy": used_for}
+    )
+
+    assert error_codes(body) == ["INVALID_CURSOR"]
+
+
 # --- Cost -------------------------------------------------------------------------------
 
 WIDE = """
