@@ -22,6 +22,7 @@ from core.validation import clean_text
 from plugins.customer import loaders, models
 from plugins.customer.assets import assets_in_fen
 from plugins.customer.contact_details import contact_details
+from plugins.customer.events import CustomerRegistered, ManagerAssigned
 from plugins.customer.identity import Gender, InvalidContact, normalize_mobile
 from plugins.customer.managers import assign_manager
 from plugins.customer.models import (
@@ -318,6 +319,7 @@ class CustomerMutation:
             ),
             today=context.runtime.settings.today(),
         )
+        await context.publish(CustomerRegistered(customer.id, customer.branch_id))  # type: ignore[arg-type]
         return CustomerPayload(customer=customer)  # type: ignore[arg-type]
 
     @mutation(permission=CUSTOMER_WRITE)
@@ -343,6 +345,7 @@ class CustomerMutation:
         """Give a customer a relationship manager of their branch; the history is kept."""
         context: Context = info.context
         customer = await customer_in_scope(info, input.customer_id, ["input", "customerId"])
+        previous = customer.relationship_manager_id
         customer = await assign_manager(
             context.session,
             customer,
@@ -350,4 +353,8 @@ class CustomerMutation:
             input.reason,
             context.user.user_id,  # type: ignore[arg-type]
         )
+        if customer.relationship_manager_id != previous:
+            await context.publish(
+                ManagerAssigned(customer.id, customer.relationship_manager_id, previous)  # type: ignore[arg-type]
+            )
         return CustomerPayload(customer=customer)  # type: ignore[arg-type]

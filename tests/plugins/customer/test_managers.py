@@ -336,3 +336,22 @@ async def test_under_the_policy_a_registering_manager_still_keeps_their_customer
     customer = await bank.register(by="bj.rm")
 
     assert customer["relationshipManager"] == {"username": "bj.rm"}
+
+
+async def test_registering_and_assigning_are_announced_to_other_plugins(bank, runtime):
+    heard = []
+
+    async def listen(event, session):  # type: ignore[no-untyped-def]
+        heard.append(event)
+
+    stops = [
+        runtime.events.subscribe("customer.registered", listen),
+        runtime.events.subscribe("customer.manager_assigned", listen),
+    ]
+    customer = await bank.register(name="王芳")
+    await bank.assign(customer, "bj.rm")
+    for stop in stops:
+        stop()
+
+    assert [event.name for event in heard] == ["customer.registered", "customer.manager_assigned"]
+    assert heard[1].previous_manager_id is None
