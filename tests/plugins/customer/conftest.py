@@ -4,17 +4,20 @@ branches with one member of staff per role, and customers registered through the
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, Integer, func, literal, select, union_all, update
 from strawberry import relay
 
 from core.authorization import Role
 from core.columns import utcnow
 from core.db import Mode
+from core.hookspecs import hookimpl
 from core.runtime import Runtime
 from plugins.customer.identity import credit_code_check_character, resident_id_check_character
 from plugins.customer.models import Customer, CustomerShare, CustomerTag
@@ -235,3 +238,35 @@ async def bank(runtime: Runtime, client: GraphQLClient, staff: Staff, password_h
         for job, role in IN_EACH_BRANCH.items():
             await bank.add_staff(f"{prefix}.{job}", role, branch=code)
     return bank
+
+
+class Holdings:
+    """A plugin holding assets for customers, as finance will: answers
+    ``crm_customer_assets`` with SQL over the amounts a test puts in it."""
+
+    def __init__(self) -> None:
+        self.by_customer: dict[int, Decimal] = {}
+
+    @hookimpl
+    def crm_customer_assets(self):  # type: ignore[no-untyped-def]
+        if not self.by_customer:
+            return None
+        rows = union_all(
+            *(
+                select(
+                    literal(customer_id, Integer).label("customer_id"),
+                    literal(int(amount * 100), BigInteger).label("amount"),
+                )
+                for customer_id, amount in self.by_customer.items()
+            )
+        ).subquery()
+        return select(rows.c.customer_id, rows.c.amount)
+
+
+@pytest.fixture
+def holdings(runtime: Runtime) -> Iterator[Holdings]:
+    """A plugin holding assets for customers (as finance will), for this test only."""
+    plugin = Holdings()
+    runtime.plugins.manager.register(plugin, name="test-holdings")
+    yield plugin
+    runtime.plugins.manager.unregister(plugin)

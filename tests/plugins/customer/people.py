@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-
-from sqlalchemy import BigInteger, Integer, literal, select, union_all
 
 from core.authorization import Principal, Role
 from core.db import Mode
-from core.hookspecs import hookimpl
 from core.runtime import Runtime
 from plugins.customer.models import Customer, CustomerKind
 from plugins.customer.registration import Registration, register_customer
@@ -50,26 +46,3 @@ async def register(
             ),
             TODAY,
         )
-
-
-class Holdings:
-    """A plugin holding assets for customers, as finance will: answers
-    ``crm_customer_assets`` with SQL over the amounts a test puts in it."""
-
-    def __init__(self) -> None:
-        self.by_customer: dict[int, Decimal] = {}
-
-    @hookimpl
-    def crm_customer_assets(self):  # type: ignore[no-untyped-def]
-        if not self.by_customer:
-            return None
-        rows = union_all(
-            *(
-                select(
-                    literal(customer_id, Integer).label("customer_id"),
-                    literal(int(amount * 100), BigInteger).label("amount"),
-                )
-                for customer_id, amount in self.by_customer.items()
-            )
-        ).subquery()
-        return select(rows.c.customer_id, rows.c.amount)

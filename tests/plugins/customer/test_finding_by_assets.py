@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from core.authorization import Role
-from tests.plugins.customer.people import Holdings, register
+from tests.plugins.customer.people import register
 
 FIND = """query($from: Decimal, $below: Decimal) {
   customers(filter: {assetsFrom: $from, assetsBelow: $below}, orderBy: NAME) {
     totalCount edges { node { name } } } }"""
-
-
-@pytest.fixture
-def holdings(runtime) -> Iterator[Holdings]:
-    plugin = Holdings()
-    runtime.plugins.manager.register(plugin, name="test-holdings")
-    yield plugin
-    runtime.plugins.manager.unregister(plugin)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from core.db import Mode
 from plugins.customer.assets import assets_of
 from plugins.customer.models import CustomerStatus
 from plugins.customer.relationships import household_of
-from tests.plugins.customer.conftest import SH, Bank
-from tests.plugins.customer.people import Holdings
+from tests.plugins.customer.conftest import SH, Bank, Holdings
 from tests.plugins.customer.test_relationships import company, link, person
 
 HOUSEHOLD = """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +12,7 @@ from core.authorization import Role
 from core.db import Mode
 from plugins.customer.models import FollowUp, FollowUpStatus
 from tests.plugins.customer.conftest import global_id as gid
-from tests.plugins.customer.people import Holdings, register
+from tests.plugins.customer.people import register
 
 PORTFOLIO = """{ me { portfolio { customers assets { amount }
   byTier { tier customers assets { amount } } } } }"""
@@ -28,14 +27,6 @@ POLICY = """mutation($on: Boolean!) { setBranchPolicy(input: {branchCode: "BJ-00
   autoAssignManagers: $on}) { autoAssignManagers errors { code } } }"""
 REGISTER = """mutation($id: String!) { createCustomer(input: {kind: INDIVIDUAL, name: "李娜",
   idNumber: $id, branchCode: "BJ-001"}) { customer { relationshipManager { username } } } }"""
-
-
-@pytest.fixture
-def holdings(runtime) -> Iterator[Holdings]:
-    plugin = Holdings()
-    runtime.plugins.manager.register(plugin, name="test-holdings")
-    yield plugin
-    runtime.plugins.manager.unregister(plugin)
 
 
 @pytest.fixture

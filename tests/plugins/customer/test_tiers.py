@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -13,19 +12,11 @@ from plugins.customer.models import Customer, TierChange
 from plugins.customer.settings import CustomerSettings
 from plugins.customer.tiers import recompute_tiers
 from tests.plugins.customer.conftest import global_id as gid
-from tests.plugins.customer.people import Holdings, register
+from tests.plugins.customer.people import register
 
 RECOMPUTE = "mutation { recomputeTiers { examined upgraded downgraded errors { code } } }"
 HISTORY = """query($id: ID!) { customer(id: $id) { tier tierHistory {
   fromTier toTier assets { amount currency } } } }"""
-
-
-@pytest.fixture
-def holdings(runtime) -> Iterator[Holdings]:
-    plugin = Holdings()
-    runtime.plugins.manager.register(plugin, name="test-holdings")
-    yield plugin
-    runtime.plugins.manager.unregister(plugin)
 
 
 @pytest.mark.parametrize(
