@@ -37,9 +37,8 @@ def alembic_config(registry: PluginRegistry) -> Config:
     return config
 
 
-def enabled_branches(registry: PluginRegistry) -> list[str]:
+def enabled_branches(registry: PluginRegistry, script: ScriptDirectory) -> list[str]:
     """The branch labels to upgrade: the kernel's, then enabled plugins that have tables."""
-    script = ScriptDirectory.from_config(alembic_config(registry))
     labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}
     return [KERNEL_BRANCH, *(name for name in registry.names if name in labels)]
 
@@ -47,7 +46,7 @@ def enabled_branches(registry: PluginRegistry) -> list[str]:
 async def upgrade(database: Database, registry: PluginRegistry) -> None:
     """Apply every enabled plugin's pending revisions."""
     config = alembic_config(registry)
-    branches = enabled_branches(registry)
+    branches = enabled_branches(registry, ScriptDirectory.from_config(config))
 
     def run(connection: Connection) -> None:
         config.attributes["connection"] = connection
@@ -67,15 +66,12 @@ async def pending(database: Database, registry: PluginRegistry) -> list[str]:
 
     async with database.engine.connect() as connection:
         applied = await connection.run_sync(current_heads)
-    behind = []
-    for branch in enabled_branches(registry):
-        head = script.get_revision(f"{branch}@head")
-        reached = {
-            rev.revision for name in applied for rev in script.iterate_revisions(name, "base")
-        }
-        if head is None or head.revision not in reached:
-            behind.append(branch)
-    return behind
+    reached = {rev.revision for name in applied for rev in script.iterate_revisions(name, "base")}
+    return [
+        branch
+        for branch in enabled_branches(registry, script)
+        if (head := script.get_revision(f"{branch}@head")) is None or head.revision not in reached
+    ]
 
 
 async def new_revision(
