@@ -21,9 +21,9 @@ from core.graphql import UserError, extends, int_ids, model_type_check, mutation
 from core.loaders import one_per_key
 from core.pagination import decode_position, encode_cursor, page_size
 from plugins.customer import contacts, loaders, models
-from plugins.customer.api.customers import Customer, customer_in_scope
+from plugins.customer.api.customers import Customer, customer_in_scope, reads_customers
 from plugins.customer.models import ContactChannel, ContactDirection, FollowUpStatus
-from plugins.customer.permissions import CUSTOMER_CONTACT, CUSTOMER_READ
+from plugins.customer.permissions import CUSTOMER_CONTACT
 from plugins.customer.scope import in_scope
 from plugins.security import loaders as staff_loaders
 from plugins.security.types import User
@@ -138,10 +138,6 @@ async def follow_ups_by_customer(
 # ---------------------------------------------------------------- types
 
 
-def _reads_customers(info: Info) -> bool:
-    return info.context.user.can(CUSTOMER_READ)
-
-
 @strawberry.type(description="A contact with a customer (沟通记录): who, when, how, what was said.")
 class Interaction(relay.Node):
     id: relay.NodeID[int]
@@ -165,7 +161,7 @@ class Interaction(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.Interaction | None]:
-        if not _reads_customers(info):
+        if not reads_customers(info):
             return [None for _ in node_ids]
         return await info.context.loader(interactions_by_id).load_many(int_ids(node_ids))
 
@@ -219,7 +215,7 @@ class FollowUp(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.FollowUp | None]:
-        if not _reads_customers(info):
+        if not reads_customers(info):
             return [None for _ in node_ids]
         return await info.context.loader(follow_ups_by_id).load_many(int_ids(node_ids))
 

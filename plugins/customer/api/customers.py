@@ -16,6 +16,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.errors import BusinessError, RequestError
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
+from core.money import to_minor_units
 from core.pagination import count, keyset_page
 from core.plugins import PluginRegistry
 from core.validation import clean_text
@@ -46,6 +47,10 @@ strawberry.enum(CustomerTier, description="Service tier, from assets under manag
 strawberry.enum(RiskProfile, description="Assessed risk tolerance, C1 conservative to C5.")
 strawberry.enum(Gender)
 strawberry.enum(CustomerStatus)
+
+
+def reads_customers(info: Info) -> bool:
+    return info.context.user.can(CUSTOMER_READ)
 
 
 def reads_personal_data(info: Info) -> bool:
@@ -107,7 +112,7 @@ class Customer(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.Customer | None]:
         context: Context = info.context
-        if not context.user.can(CUSTOMER_READ):
+        if not reads_customers(info):
             return [None for _ in node_ids]
         return await context.loader(loaders.customers_by_id).load_many(int_ids(node_ids))
 
@@ -170,10 +175,10 @@ def searched_phone(text: str) -> str:
 
 
 def in_fen(amount: Decimal, field: str) -> int:
-    fen = amount.scaleb(2)
-    if fen != fen.to_integral_value():
-        raise RequestError(f"{field} has more than two decimal places.", "INVALID_AMOUNT")
-    return int(fen)
+    try:
+        return to_minor_units(amount)
+    except ValueError:
+        raise RequestError(f"{field} has more than two decimal places.", "INVALID_AMOUNT") from None
 
 
 def filtered(statement: Select, given: CustomerFilter | None, plugins: PluginRegistry) -> Select:  # type: ignore[type-arg]

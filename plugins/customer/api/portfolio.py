@@ -17,6 +17,7 @@ from core.errors import BusinessError
 from core.graphql import UserError, extends, mutation, node_id
 from core.loaders import all_per_key
 from core.money import Money
+from plugins.customer.api.customers import reads_customers
 from plugins.customer.assets import assets_of
 from plugins.customer.managers import hand_over_portfolio
 from plugins.customer.models import (
@@ -26,7 +27,7 @@ from plugins.customer.models import (
     CustomerTier,
     ManagerAssignment,
 )
-from plugins.customer.permissions import CUSTOMER_ASSIGN, CUSTOMER_READ
+from plugins.customer.permissions import CUSTOMER_ASSIGN
 from plugins.customer.scope import in_scope
 from plugins.security import loaders as staff
 from plugins.security.services import branch_by_code
@@ -98,7 +99,7 @@ class UserPortfolio:
     )
     async def portfolio(self, root: strawberry.Parent[object], info: Info) -> Portfolio | None:
         context: Context = info.context
-        if not context.user.can(CUSTOMER_READ):
+        if not reads_customers(info):
             return None
         return await context.loader(portfolios_by_manager_id).load(root.id)  # type: ignore[attr-defined]
 
