@@ -10,6 +10,8 @@ from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from core.money import from_minor_units, to_minor_units
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -44,8 +46,7 @@ class MinorUnits(TypeDecorator[Decimal]):
 
     SQLite's NUMERIC keeps values as floating point, so money is stored as an
     integer on every database: 1234.56 CNY is 123456. A value finer than the
-    scale is refused, never rounded: rounding is a business rule, applied once,
-    where the rule says.
+    scale is refused (``core.money.to_minor_units``), never rounded.
     """
 
     impl = BigInteger
@@ -54,17 +55,9 @@ class MinorUnits(TypeDecorator[Decimal]):
     def __init__(self, scale: int = 2) -> None:
         super().__init__()
         self.scale = scale
-        self.unit = Decimal(1).scaleb(-scale)
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        units = Decimal(value).scaleb(self.scale)
-        if units != units.to_integral_value():
-            raise ValueError(f"{value} has more than {self.scale} decimal places")
-        return int(units)
+        return None if value is None else to_minor_units(value, self.scale)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(value) * self.unit).quantize(self.unit)
+        return None if value is None else from_minor_units(value, self.scale)

@@ -1,4 +1,8 @@
-"""Money as the API shows it: an exact Decimal amount with its currency."""
+"""Money: an exact Decimal amount with its currency, and its minor units.
+
+Amounts are stored and summed as whole minor units (fen at scale 2), so that
+SQL arithmetic stays exact on every database.
+"""
 
 from __future__ import annotations
 
@@ -11,3 +15,21 @@ import strawberry
 class Money:
     amount: Decimal
     currency: str = strawberry.field(description="ISO 4217 code, e.g. CNY.")
+
+
+def to_minor_units(amount: Decimal, scale: int = 2) -> int:
+    """``amount`` as a whole number of minor units (1234.56 is 123456 fen).
+
+    A value finer than the scale is refused with ValueError, never rounded:
+    rounding is a business rule, applied once, where the rule says.
+    """
+    units = Decimal(amount).scaleb(scale)
+    if units != units.to_integral_value():
+        raise ValueError(f"{amount} has more than {scale} decimal places")
+    return int(units)
+
+
+def from_minor_units(units: int, scale: int = 2) -> Decimal:
+    """A whole number of minor units as an amount, written at its scale (500 is 5.00)."""
+    unit = Decimal(1).scaleb(-scale)
+    return (Decimal(units) * unit).quantize(unit)

@@ -13,9 +13,8 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.money import from_minor_units
 from core.plugins import PluginRegistry
-
-FEN = Decimal("0.01")
 
 
 def assets_table(plugins: PluginRegistry) -> Subquery | None:
@@ -54,5 +53,5 @@ async def assets_of(
         select(table.c.customer_id, table.c.amount).where(table.c.customer_id.in_(list(totals)))
     )
     for customer_id, fen in rows:
-        totals[customer_id] = (Decimal(fen) * FEN).quantize(FEN)
+        totals[customer_id] = from_minor_units(fen)
     return totals

@@ -18,6 +18,7 @@ from core.authorization import Role
 from core.columns import utcnow
 from core.db import Mode
 from core.hookspecs import hookimpl
+from core.money import to_minor_units
 from core.runtime import Runtime
 from plugins.customer.identity import credit_code_check_character, resident_id_check_character
 from plugins.customer.models import Customer, CustomerShare, CustomerTag
@@ -255,7 +256,7 @@ class Holdings:
             *(
                 select(
                     literal(customer_id, Integer).label("customer_id"),
-                    literal(int(amount * 100), BigInteger).label("amount"),
+                    literal(to_minor_units(amount), BigInteger).label("amount"),
                 )
                 for customer_id, amount in self.by_customer.items()
             )
