@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from core import migrations
+from core.business_day import open_business_date
 from core.cli_support import fail, open_runtime, reachable, run
 from core.db import Mode
+from core.end_of_day import EndOfDayStep, close_business_days
 from core.errors import ConfigurationError
 from core.hookspecs import DemoOptions
 from core.logging import configure_logging
 from core.plugins import PluginRegistry, load_plugins
+from core.reference_data import is_reference_table
 from core.runtime import Runtime
 from core.settings import load_settings
 
@@ -92,9 +97,10 @@ def db_revision(
     """Write a new migration for a plugin from its models (for plugin developers)."""
 
     async def revise() -> None:
-        async with open_runtime(migrate=True) as runtime:
+        async with open_runtime() as runtime:
             if plugin not in runtime.plugins.names:
                 fail(f"plugin {plugin!r} is not enabled")
+            await migrations.upgrade(runtime.database, runtime.plugins, reference_data=False)
             path = await migrations.new_revision(runtime.database, runtime.plugins, plugin, message)
             console.print(f"wrote {path}; read it before you commit it")
 
@@ -145,7 +151,7 @@ def demo(
         ):
             if await _has_data(session):
                 return False
-            options = DemoOptions(password=password)
+            options = DemoOptions(password=password, runtime=runtime)
             for plugin, seeder in runtime.plugins.each("crm_demo_data"):
                 console.print(f"seeding {plugin.name} ...")
                 await seeder(session, options)
@@ -161,8 +167,49 @@ def demo(
         console.print("demo data is already there; nothing changed")
 
 
+def eod(
+    until: Annotated[
+        str | None,
+        typer.Option(help="Close dates in order until this one (YYYY-MM-DD) is open."),
+    ] = None,
+) -> None:
+    """Run the end-of-day batch: close the open business date and open the next."""
+
+    async def close() -> None:
+        async with open_runtime() as runtime:
+            async with runtime.database.transaction(Mode.READ) as session:
+                opened = await open_business_date(session, runtime.settings)
+            target = _date_option(until) if until else opened + timedelta(days=1)
+            if target < opened:
+                fail(f"{target} is already closed; the open business date is {opened}")
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("end of day", total=(target - opened).days)
+
+                def show(day: date, step: EndOfDayStep) -> None:
+                    progress.update(
+                        task, description=f"{day} {step.name}", completed=(day - opened).days
+                    )
+
+                closed = await close_business_days(runtime, target, on_step=show)
+            for day in closed:
+                console.print(f"closed {day.business_date}", highlight=False)
+                for step, line in day.report.items():
+                    console.print(f"  {step}: {line}", highlight=False)
+            console.print(f"open business date: {target if closed else opened}", highlight=False)
+
+    run(close())
+
+
+def _date_option(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--until must be a date written YYYY-MM-DD, not {text!r}")
+
+
 async def _has_data(session: AsyncSession) -> bool:
-    """True if any plugin table holds a row: demo data goes into an empty bank only.
+    """True if any table holds a row other than reference data: demo data goes
+    into an empty bank only.
 
     Only tables that exist are asked: an installed plugin that was never enabled
     has models but no tables.
@@ -170,6 +217,8 @@ async def _has_data(session: AsyncSession) -> bool:
     connection = await session.connection()
     created = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     for table in SQLModel.metadata.sorted_tables:
+        if is_reference_table(table):
+            continue
         if table.name in created and await session.scalar(select(exists().select_from(table))):
             return True
     return False
@@ -184,6 +233,7 @@ def build_cli(registry: PluginRegistry) -> typer.Typer:
     app.command()(serve)
     app.command()(plugins)
     app.command()(demo)
+    app.command()(eod)
     app.add_typer(db, name="db")
     app.add_typer(schema_cli, name="schema")
     registry.hook.crm_cli(app=app, settings=load_settings())

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from core.money import from_minor_units, to_minor_units
+
+
+def enum_column(kind: type[enum.Enum]) -> Enum:
+    """Store an enum as its name in a plain string column (no database enum type,
+    so adding a member needs no migration of a type)."""
+    return Enum(kind, native_enum=False, length=32)
 
 
 def utcnow() -> datetime:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     from core.authorization import Permission, Principal, Role
     from core.context import Context
+    from core.end_of_day import EndOfDayStep
+    from core.runtime import Runtime
     from core.settings import Settings
 
 PROJECT = "crm"
@@ -137,9 +139,29 @@ def crm_demo_data() -> Callable[[AsyncSession, DemoOptions], Awaitable[None]] | 
     """
 
 
+@hookspec
+def crm_reference_data() -> Callable[[AsyncSession], Awaitable[None]] | None:
+    """An async function that inserts the rows this plugin cannot work without
+    (standard products, ...), run after every ``crm db upgrade``.
+
+    It must be idempotent: insert what is missing, never overwrite what an
+    operator changed. Mark its tables with ``core.reference_data.REFERENCE_TABLE``.
+    """
+
+
+@hookspec
+def crm_end_of_day_steps() -> Sequence[EndOfDayStep]:
+    """This plugin's steps of the end-of-day batch (``core.end_of_day``), in the
+    order they run within their phase. Each runs inside the one transaction that
+    closes the business date: it must be set-based (SQL over all rows, or chunks
+    of them), never one statement per account or customer.
+    """
+
+
 class DemoOptions:
     """What ``crm demo`` passes to every seeder."""
 
-    def __init__(self, password: str, seed: int = 20261129) -> None:
+    def __init__(self, password: str, runtime: Runtime, seed: int = 20261129) -> None:
         self.password = password
+        self.runtime = runtime
         self.seed = seed

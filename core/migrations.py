@@ -15,9 +15,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from core import sequences  # noqa: F401  (the kernel's tables, for autogenerate)
+from core import end_of_day, sequences  # noqa: F401  (the kernel's tables, for autogenerate)
 from core.db import Database
 from core.plugins import PluginRegistry
+from core.reference_data import seed_reference_data
 
 SCRIPT_LOCATION = Path(__file__).with_name("alembic")
 KERNEL_BRANCH = "kernel"
@@ -43,8 +44,11 @@ def enabled_branches(registry: PluginRegistry, script: ScriptDirectory) -> list[
     return [KERNEL_BRANCH, *(name for name in registry.names if name in labels)]
 
 
-async def upgrade(database: Database, registry: PluginRegistry) -> None:
-    """Apply every enabled plugin's pending revisions."""
+async def upgrade(
+    database: Database, registry: PluginRegistry, *, reference_data: bool = True
+) -> None:
+    """Apply every enabled plugin's pending revisions, then seed reference data
+    (not when writing a revision: the new tables do not exist yet)."""
     config = alembic_config(registry)
     branches = enabled_branches(registry, ScriptDirectory.from_config(config))
 
@@ -55,6 +59,8 @@ async def upgrade(database: Database, registry: PluginRegistry) -> None:
 
     async with database.engine.begin() as connection:
         await connection.run_sync(run)
+    if reference_data:
+        await seed_reference_data(database, registry)
 
 
 async def pending(database: Database, registry: PluginRegistry) -> list[str]:

@@ -2,7 +2,7 @@
 
 Each plugin contributes a root ``Query`` and ``Mutation`` part, extra types,
 and fields on other plugins' types (``core.graphql.extends``). The kernel adds
-``node(id:)``. Building refuses, with a message naming the plugins involved:
+``node(id:)`` and ``businessDate``. Building refuses, with a message naming the plugins involved:
 a root field without a declared permission, a permission nobody defines, two
 plugins with the same root field, a field added to a type no enabled plugin
 defines, and a field name taken twice.
@@ -32,6 +32,8 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from core.authorization import Access
+from core.business_day import open_business_date
+from core.context import Context
 from core.errors import ConfigurationError
 from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
 from core.money import Money
@@ -57,6 +59,12 @@ class KernelQuery:
         ):
             return None
         return await definition.origin.resolve_node(id.node_id, info=info, required=False)
+
+    @query(permission=Access.SIGNED_IN)
+    async def business_date(self, info: Info) -> date:
+        """The bank's open business date; the end-of-day batch closes it and opens the next."""
+        context: Context = info.context
+        return await open_business_date(context.session, context.runtime.settings)
 
 
 KERNEL_TYPES: list[Any] = [Money, date, datetime, Decimal]

@@ -25,6 +25,7 @@ from core import migrations
 from core.app import create_app
 from core.authorization import Role
 from core.db import Mode
+from core.reference_data import seed_reference_data
 from core.runtime import Runtime
 from core.settings import Settings, load_settings
 from plugins.security import services
@@ -83,7 +84,8 @@ async def runtime(database_url: str) -> AsyncIterator[Runtime]:
 
 @pytest.fixture(autouse=True)
 async def empty_tables(request: pytest.FixtureRequest) -> None:
-    """Each test that touches the database starts from empty tables."""
+    """Each test that touches the database starts from empty tables (but for
+    reference data, which a bank always has)."""
     if "runtime" not in request.fixturenames:
         return
     runtime: Runtime = request.getfixturevalue("runtime")
@@ -96,6 +98,7 @@ async def empty_tables(request: pytest.FixtureRequest) -> None:
         else:
             names = ", ".join(f'"{table}"' for table in tables)
             await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await seed_reference_data(runtime.database, runtime.plugins)
 
 
 @pytest.fixture(scope="session")

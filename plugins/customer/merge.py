@@ -58,10 +58,13 @@ async def merge_customers(
         await session.execute(
             update(model).where(model.customer_id == old).values(customer_id=new)  # type: ignore[attr-defined]
         )
-    for answer in plugins.hook.crm_customer_merge(
-        session=session, survivor_id=new, duplicate_id=old
-    ):
-        await answer
+    answers = plugins.hook.crm_customer_merge(session=session, survivor_id=new, duplicate_id=old)
+    try:
+        for answer in answers:
+            await answer
+    finally:
+        for answer in answers:
+            answer.close()  # those not awaited when one refused the merge
 
     if survivor.relationship_manager_id is None:
         survivor.relationship_manager_id = duplicate.relationship_manager_id

@@ -9,17 +9,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.columns import MinorUnits, UTCDateTime, utcnow
+from core.columns import MinorUnits, UTCDateTime, enum_column, utcnow
 from plugins.customer.identity import Gender
 
 NAME_MAX = 100
 TEXT_MAX = 2000
 TAG_MAX = 32
-
-
-def enum_column(kind: type[enum.Enum]) -> sa.Enum:
-    """Store an enum as its name in a plain string column (no database enum type)."""
-    return sa.Enum(kind, native_enum=False, length=32)
 
 
 class CustomerKind(enum.StrEnum):

@@ -8,17 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.check_digits import has_valid_luhn_digit, luhn_digit
 from core.sequences import next_number
 
 SEQUENCE = "customer.number"
-
-
-def luhn_digit(digits: str) -> str:
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str((10 - total % 10) % 10)
 
 
 def format_customer_no(serial: int) -> str:
@@ -27,13 +20,7 @@ def format_customer_no(serial: int) -> str:
 
 
 def is_valid_customer_no(text: str) -> bool:
-    return (
-        len(text) == 11
-        and text[0] == "C"
-        and text[1:].isascii()
-        and text[1:].isdigit()
-        and luhn_digit(text[1:10]) == text[10]
-    )
+    return len(text) == 11 and text[0] == "C" and has_valid_luhn_digit(text[1:])
 
 
 async def next_customer_no(session: AsyncSession) -> str:

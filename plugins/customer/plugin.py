@@ -8,7 +8,7 @@ from pathlib import Path
 import strawberry
 
 from core.hookspecs import hookimpl
-from plugins.customer import cli, demo, permissions
+from plugins.customer import cli, demo, end_of_day, permissions
 from plugins.customer import hookspecs as hookspecs  # offered to the plugins requiring this one
 from plugins.customer.api.contacts import (
     ContactsMutation,
@@ -92,6 +92,11 @@ def crm_permissions():  # type: ignore[no-untyped-def]
 @hookimpl
 def crm_role_grants():  # type: ignore[no-untyped-def]
     return permissions.GRANTS
+
+
+@hookimpl
+def crm_end_of_day_steps():  # type: ignore[no-untyped-def]
+    return end_of_day.STEPS
 
 
 @hookimpl

@@ -17,7 +17,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +64,50 @@ class TimelineQuery:
 
 TimelinePage = list[TimelineEvent]
 """One customer's events, newest first."""
+
+
+def older_than(
+    before: Position | None, source: str, tag: str, moment: Any, identity: Any
+) -> ColumnElement[bool]:
+    """SQL for a source's events of one kind that come after ``before`` newest first.
+
+    An event sits at ``(moment, source, key_for(tag, identity))``; events at the
+    very moment of ``before`` are told apart by source, then key.
+    """
+    if before is None:
+        return true()
+    at, before_source, key = before
+    if before_source != source:
+        return moment <= at if before_source > source else moment < at
+    prefix = f"{tag}:"
+    digits = key.removeprefix(prefix)
+    if key.startswith(prefix) and len(digits) == 10 and digits.isascii() and digits.isdigit():
+        return or_(moment < at, and_(moment == at, identity < int(digits)))
+    if key.startswith(prefix):  # not a key this plugin gave out: skip the tie
+        return moment < at
+    # Every key of this kind starts with ``prefix``, so they all compare with ``key`` alike.
+    return moment <= at if prefix < key else moment < at
+
+
+def newest(
+    query: TimelineQuery,
+    source: str,
+    columns: list[Any],
+    customer_id: Any,
+    moment: Any,
+    identity: Any,
+    tag: str,
+) -> Select[Any]:
+    """``columns`` of the customers' rows older than ``query.before``, numbered per
+    customer newest first in a ``position`` column (1: the newest). Keep those
+    at ``position <= query.limit``."""
+    position = func.row_number().over(
+        partition_by=customer_id, order_by=(moment.desc(), identity.desc())
+    )
+    return select(*columns, position.label("position")).where(
+        customer_id.in_(query.customer_ids),
+        older_than(query.before, source, tag, moment, identity),
+    )
 
 
 def key_for(kind: str, number: int) -> str:

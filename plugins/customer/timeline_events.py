@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,12 +26,13 @@ from plugins.customer.models import (
     TierChange,
 )
 from plugins.customer.timeline import (
-    Position,
     TimelineEvent,
     TimelinePage,
     TimelineQuery,
     key_for,
+    newest,
     newest_first,
+    older_than,
 )
 from plugins.security.models import User
 
@@ -47,48 +48,11 @@ CHANNEL_WORDS = {
 }
 
 
-def older_than(
-    before: Position | None, tag: str, moment: Any, identity: Any
-) -> ColumnElement[bool]:
-    """SQL for this kind's events that come after ``before`` newest first.
-
-    An event of this plugin sits at ``(moment, SOURCE, key_for(tag, identity))``;
-    events at the very moment of ``before`` are told apart by source, then key.
-    """
-    if before is None:
-        return true()
-    at, source, key = before
-    if source != SOURCE:
-        return moment <= at if source > SOURCE else moment < at
-    prefix = f"{tag}:"
-    digits = key.removeprefix(prefix)
-    if key.startswith(prefix) and len(digits) == 10 and digits.isascii() and digits.isdigit():
-        return or_(moment < at, and_(moment == at, identity < int(digits)))
-    if key.startswith(prefix):  # not a key this plugin gave out: skip the tie
-        return moment < at
-    # Every key of this kind starts with ``prefix``, so they all compare with ``key`` alike.
-    return moment <= at if prefix < key else moment < at
-
-
-def newest(
-    query: TimelineQuery, columns: list[Any], customer_id: Any, moment: Any, identity: Any, tag: str
-) -> Select[Any]:
-    """``columns`` of the customers' rows older than ``query.before``, numbered per
-    customer newest first in a ``position`` column (1: the newest). Keep those
-    at ``position <= query.limit``."""
-    position = func.row_number().over(
-        partition_by=customer_id, order_by=(moment.desc(), identity.desc())
-    )
-    return select(*columns, position.label("position")).where(
-        customer_id.in_(query.customer_ids), older_than(query.before, tag, moment, identity)
-    )
-
-
 async def _registrations(session: AsyncSession, query: TimelineQuery) -> list[TimelineEvent]:
     rows = await session.execute(
         select(Customer.id, Customer.created_at, Customer.customer_no).where(
             Customer.id.in_(query.customer_ids),  # type: ignore[union-attr]
-            older_than(query.before, "registered", Customer.created_at, Customer.id),
+            older_than(query.before, SOURCE, "registered", Customer.created_at, Customer.id),
         )
     )
     return [
@@ -108,6 +72,7 @@ async def _assignments(session: AsyncSession, query: TimelineQuery) -> list[Time
     A = ManagerAssignment
     ranked = newest(
         query,
+        SOURCE,
         [A.id, A.customer_id, A.assigned_at, A.manager_id, A.previous_manager_id],
         A.customer_id,
         A.assigned_at,
@@ -151,6 +116,7 @@ async def _tier_changes(session: AsyncSession, query: TimelineQuery) -> list[Tim
     T = TierChange
     ranked = newest(
         query,
+        SOURCE,
         [T.id, T.customer_id, T.changed_at, T.from_tier, T.to_tier],
         T.customer_id,
         T.changed_at,
@@ -188,6 +154,7 @@ async def _interactions(session: AsyncSession, query: TimelineQuery) -> list[Tim
     Contact = Interaction
     ranked = newest(
         query,
+        SOURCE,
         [
             Contact.id,
             Contact.customer_id,

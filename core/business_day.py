@@ -1,0 +1,69 @@
+"""The bank's business date (营业日期): the day postings are value-dated with.
+
+It starts on the day the bank is first used (in ``CRM_TIMEZONE``) and moves on
+only when the end-of-day batch closes it (``core.end_of_day``). It is one row:
+
+- money postings *hold* it (:func:`hold_business_date`): on PostgreSQL a shared
+  row lock, so postings run side by side, while the batch, which takes the row
+  exclusively, waits for the postings in flight and they wait for it. On
+  SQLite a write transaction already holds the whole database.
+- reads just read it (:func:`open_business_date`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from core.db import insert_for
+from core.settings import Settings
+
+CALENDAR_ROW = 1
+
+
+class BusinessDay(SQLModel, table=True):
+    """The open business date; exactly one row."""
+
+    __tablename__ = "kernel_business_day"
+
+    id: int = Field(default=CALENDAR_ROW, primary_key=True)
+    open_date: date
+
+
+def _open_date() -> Select[tuple[date]]:
+    return select(BusinessDay.open_date).where(BusinessDay.id == CALENDAR_ROW)
+
+
+async def open_business_date(session: AsyncSession, settings: Settings) -> date:
+    """The open business date (today, in the bank's zone, before the bank's first day)."""
+    return await session.scalar(_open_date()) or settings.today()
+
+
+async def hold_business_date(
+    session: AsyncSession, settings: Settings, *, exclusive: bool = False
+) -> date:
+    """The open business date, held until the transaction ends: shared by
+    postings, ``exclusive`` for the end-of-day batch that moves it."""
+    locked = _open_date()
+    if session.bind.dialect.name == "postgresql":
+        locked = locked.with_for_update(read=not exclusive)
+    found = await session.scalar(locked)
+    if found is None:
+        await session.execute(
+            insert_for(session, BusinessDay)
+            .values(id=CALENDAR_ROW, open_date=settings.today())
+            .on_conflict_do_nothing(index_elements=[BusinessDay.id])
+        )
+        found = await session.scalar(locked)
+    return found  # type: ignore[return-value]
+
+
+async def move_business_date(session: AsyncSession, to: date) -> None:
+    """Open ``to``; the caller holds the date exclusively."""
+    row = await session.get_one(BusinessDay, CALENDAR_ROW)
+    row.open_date = to
+    session.add(row)
+    await session.flush()

@@ -1,0 +1,91 @@
+"""Demo accounts: every demo customer banks here, with a few months of history.
+
+Balances are spread the way a bank's are (most modest, a few large), so that
+tiers, portfolios and the 360 view have something to show; the money goes in
+through the same ledger and rules as real money.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.authorization import Principal, Role
+from core.hookspecs import DemoOptions
+from plugins.customer.models import Customer, CustomerKind
+from plugins.customer.tiers import recompute_tiers
+from plugins.finance import movements
+from plugins.finance.accounts import Opening, open_account
+from plugins.finance.models import AccountKind
+from plugins.finance.products import FIXED_TERMS
+from plugins.security.models import User
+
+MEMOS = ("工资", "转账", "生活费", "还款", "货款", "分红", None)
+
+
+def _amount(rng: random.Random, median: float, spread: float = 1.2) -> Decimal:
+    return Decimal(str(round(rng.lognormvariate(0, spread) * median, 2))).quantize(Decimal("0.01"))
+
+
+async def seed(session: AsyncSession, options: DemoOptions) -> None:
+    rng = random.Random(options.seed + 4)  # noqa: S311  (reproducible demo data, not secrets)
+    settings = options.runtime.settings
+    admin = await session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None, "the security plugin seeds the admin first"
+    teller = Principal(
+        user_id=admin.id,  # type: ignore[arg-type]
+        username=admin.username,
+        roles=frozenset({Role.ADMIN}),
+        branch_id=None,
+        permissions=frozenset(),
+    )
+    keys = iter(range(1, 10**9))
+
+    def asked(memo: str | None = None) -> movements.Request:
+        return movements.Request(teller, f"demo-{next(keys)}", memo)
+
+    demand_accounts = []
+    for customer in await session.scalars(select(Customer).order_by(Customer.id)):
+        account = await open_account(
+            session, settings, teller, customer, Opening(kind=AccountKind.DEMAND)
+        )
+        demand_accounts.append(account)
+        median = 400_000 if customer.kind is CustomerKind.CORPORATE else 30_000
+        await movements.deposit(
+            session, settings, asked("开户存入"), account.id, _amount(rng, median, 1.6)
+        )
+        for _ in range(rng.randint(0, 4)):
+            await movements.deposit(session, settings, asked(), account.id, _amount(rng, 2_000))
+        if rng.random() < 0.4 and account.balance > 1_000:
+            await movements.withdraw(
+                session,
+                settings,
+                asked(),
+                account.id,
+                (account.balance * Decimal("0.1")).quantize(Decimal("0.01")),
+            )
+        if rng.random() < 0.25 and account.balance > 10_000:
+            await open_account(
+                session,
+                settings,
+                teller,
+                customer,
+                Opening(
+                    kind=AccountKind.FIXED,
+                    term_months=rng.choice(FIXED_TERMS),
+                    principal=(account.balance / 2).quantize(Decimal("1")),
+                    funding_account_id=account.id,
+                    idempotency_key=f"demo-{next(keys)}",
+                ),
+            )
+    for _ in range(len(demand_accounts)):
+        source, target = rng.sample(demand_accounts, 2)
+        amount = _amount(rng, 500)
+        if source.available_balance >= amount:
+            await movements.transfer(
+                session, settings, asked(rng.choice(MEMOS)), source.id, target.id, amount
+            )
+    await recompute_tiers(session, options.runtime.plugins, options.runtime.events)

@@ -1,0 +1,103 @@
+"""The finance plugin: accounts, the double-entry ledger, deposits, withdrawals,
+transfers, freezes, interest and the end-of-day batch's money steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+
+from core.hookspecs import hookimpl
+from plugins.finance import cli, demo, holdings, permissions
+from plugins.finance.api.accounts import (
+    Account,
+    AccountFreeze,
+    AccountMutation,
+    AccountQuery,
+    CustomerAccounts,
+)
+from plugins.finance.api.freezes import FreezeMutation
+from plugins.finance.api.money import MoneyMutation, Transfer
+from plugins.finance.api.products import ProductMutation, ProductQuery
+from plugins.finance.api.statements import AccountStatements
+from plugins.finance.api.transactions import Transaction
+from plugins.finance.end_of_day import STEPS
+from plugins.finance.products import seed_standard_products
+from plugins.finance.timeline_events import finance_events
+
+name = "finance"
+requires = ("security", "customer")
+
+QUERY_PARTS: tuple[type, ...] = (AccountQuery, ProductQuery)
+MUTATION_PARTS: tuple[type, ...] = (AccountMutation, MoneyMutation, FreezeMutation, ProductMutation)
+TYPE_EXTENSIONS: tuple[type, ...] = (CustomerAccounts, AccountStatements)
+
+
+@hookimpl
+def crm_migrations() -> Path:
+    return Path(__file__).with_name("migrations") / "versions"
+
+
+@hookimpl
+def crm_query() -> type:
+    return strawberry.type(type("FinancePluginQuery", QUERY_PARTS, {}))
+
+
+@hookimpl
+def crm_mutation() -> type:
+    return strawberry.type(type("FinancePluginMutation", MUTATION_PARTS, {}))
+
+
+@hookimpl
+def crm_type_extensions() -> tuple[type, ...]:
+    return TYPE_EXTENSIONS
+
+
+@hookimpl
+def crm_types() -> list[type]:
+    return [Account, AccountFreeze, Transaction, Transfer]
+
+
+@hookimpl
+def crm_permissions():  # type: ignore[no-untyped-def]
+    return permissions.PERMISSIONS
+
+
+@hookimpl
+def crm_role_grants():  # type: ignore[no-untyped-def]
+    return permissions.GRANTS
+
+
+@hookimpl
+def crm_reference_data():  # type: ignore[no-untyped-def]
+    return seed_standard_products
+
+
+@hookimpl
+def crm_end_of_day_steps():  # type: ignore[no-untyped-def]
+    return STEPS
+
+
+@hookimpl
+def crm_customer_assets():  # type: ignore[no-untyped-def]
+    return holdings.deposits_held()
+
+
+@hookimpl
+def crm_customer_timeline(session, query):  # type: ignore[no-untyped-def]
+    return finance_events(session, query)
+
+
+@hookimpl
+def crm_customer_merge(session, survivor_id, duplicate_id):  # type: ignore[no-untyped-def]
+    return holdings.move_accounts(session, survivor_id, duplicate_id)
+
+
+@hookimpl
+def crm_demo_data():  # type: ignore[no-untyped-def]
+    return demo.seed
+
+
+@hookimpl
+def crm_cli(app, settings):  # type: ignore[no-untyped-def]
+    app.add_typer(cli.ledger, name="ledger")
