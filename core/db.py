@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from core.errors import BusinessError
+from core.errors import BusinessError, RequestError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _MODE = "crm_transaction_mode"
@@ -56,13 +56,28 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if mode is Mode.WRITE else "BEGIN")
 
 
-def _serialized(name: str) -> Callable[..., Any]:
+class DatabaseBusy(RequestError):
+    """The database's write lock could not be had in time; the request may be retried."""
+
+    code = "DATABASE_BUSY"
+
+    def __init__(self) -> None:
+        super().__init__("The bank's database is busy; try again in a moment.")
+
+
+def _serialized(name: str, *, ends_transaction: bool = False) -> Callable[..., Any]:
     original = getattr(AsyncSession, name)
 
     @functools.wraps(original)
     async def method(self: SerializedSession, *args: Any, **kwargs: Any) -> Any:
         async with self.lock:
-            return await original(self, *args, **kwargs)
+            if not ends_transaction or name == "commit":  # a commit may flush first
+                await self._wait_for_write_turn()
+            try:
+                return await original(self, *args, **kwargs)
+            finally:
+                if ends_transaction:
+                    self._end_write_turn()
 
     return method
 
@@ -75,19 +90,43 @@ class SerializedSession(AsyncSession):
     connection (one snapshot), so its statements must go one at a time: every
     method that talks to the database takes this session's lock. (``scalars``
     and ``stream_scalars`` go through ``execute`` and ``stream``.)
+
+    On SQLite, a write session also takes its turn at the database's write lock
+    in a first-come, first-served queue (``write_turns``) before its transaction
+    begins, and gives it up when the transaction ends. SQLite's own wait for a
+    busy database is not a queue: under many concurrent writers, an unlucky one
+    can wait past any timeout while later ones go first.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, write_turns: asyncio.Lock | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lock = asyncio.Lock()
+        self._write_turns = write_turns
+        self._has_turn = False
+
+    async def _wait_for_write_turn(self) -> None:
+        if self._write_turns is None or self._has_turn:
+            return
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await self._write_turns.acquire()
+        except TimeoutError:
+            raise DatabaseBusy() from None
+        self._has_turn = True
+
+    def _end_write_turn(self) -> None:
+        if self._has_turn:
+            self._has_turn = False
+            self._write_turns.release()  # type: ignore[union-attr]
 
 
 for _name in (
     "execute", "scalar", "get", "get_one", "stream", "refresh", "run_sync", "delete",
-    "delete_all", "merge", "merge_all", "flush", "connection", "commit", "rollback",
-    "close", "reset", "invalidate",
+    "delete_all", "merge", "merge_all", "flush", "connection",
 ):  # fmt: skip
     setattr(SerializedSession, _name, _serialized(_name))
+for _name in ("commit", "rollback", "close", "reset", "invalidate"):
+    setattr(SerializedSession, _name, _serialized(_name, ends_transaction=True))
 
 
 async def flush_or_refuse(session: AsyncSession, refusal: BusinessError) -> None:
@@ -115,6 +154,7 @@ class Database:
     def __init__(self, url: URL, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
+        self.write_turns = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             self.engine = create_async_engine(url, echo=echo)
             _configure_sqlite(self.engine)
@@ -141,7 +181,12 @@ class Database:
 
     def session(self, mode: Mode) -> AsyncSession:
         """A new session whose transactions run in ``mode``; the caller closes it."""
-        return SerializedSession(self._engines[mode], expire_on_commit=False, autoflush=True)
+        return SerializedSession(
+            self._engines[mode],
+            expire_on_commit=False,
+            autoflush=True,
+            write_turns=self.write_turns if mode is Mode.WRITE else None,
+        )
 
     @asynccontextmanager
     async def transaction(self, mode: Mode = Mode.WRITE) -> AsyncIterator[AsyncSession]:

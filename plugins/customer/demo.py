@@ -9,7 +9,7 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import Principal, Role
+from core.authorization import Role
 from core.columns import utcnow
 from core.hookspecs import DemoOptions
 from plugins.customer.identity import credit_code_check_character
@@ -24,6 +24,7 @@ from plugins.customer.models import (
     RiskProfile,
 )
 from plugins.customer.registration import Registration, register_customer
+from plugins.security.demo import demo_administrator
 from plugins.security.models import Branch, User, UserRole
 
 CUSTOMERS_PER_BRANCH = 120
@@ -42,15 +43,7 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
     rng = random.Random(options.seed)  # noqa: S311  (reproducible demo data, not secrets)
     fake = Faker("zh_CN")
     fake.seed_instance(options.seed)
-    admin = await session.scalar(select(User).where(User.username == "admin"))
-    assert admin is not None, "the security plugin seeds the admin first"
-    head_office = Principal(
-        user_id=admin.id,  # type: ignore[arg-type]
-        username=admin.username,
-        roles=frozenset({Role.ADMIN}),
-        branch_id=None,
-        permissions=frozenset(),
-    )
+    head_office = await demo_administrator(session)
     today = utcnow().date()
     for branch in await session.scalars(select(Branch).order_by(Branch.code)):
         managers = list(
@@ -79,7 +72,9 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
             )
             if managers and rng.random() < 0.9:
                 manager = rng.choice(managers)
-                await assign_manager(session, customer, manager, "Demo portfolio.", admin.id)  # type: ignore[arg-type]
+                await assign_manager(
+                    session, customer, manager, "Demo portfolio.", head_office.user_id
+                )
                 _contact_history(session, rng, customer.id, manager, today)  # type: ignore[arg-type]
             if rng.random() < 0.7:
                 customer.risk_profile = rng.choice(list(RiskProfile))

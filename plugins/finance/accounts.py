@@ -8,7 +8,7 @@ at the rate its product lists for its term on that day, which it keeps.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -82,7 +82,7 @@ async def open_account(
             _field("currency"),
         )
     if opening.kind is AccountKind.FIXED:
-        _check_fixed_terms(opening, product.currency)
+        opening = replace(opening, principal=_checked_fixed_terms(opening, product.currency))
     else:
         for name, given in (
             ("termMonths", opening.term_months),
@@ -111,21 +111,21 @@ async def open_account(
         kind=opening.kind,
         product_id=product.id,
         currency=product.currency,
+        annual_rate=await rate_of(session, product, opening.term_months or DEMAND_TERM),
         opened_on=today,
     )
+    session.add(account)
+    await session.flush()
     entry_id = None
-    account.annual_rate = await rate_of(session, product, opening.term_months or DEMAND_TERM)
-    if opening.kind is AccountKind.DEMAND:
-        session.add(account)
-        await session.flush()
-    else:
+    if opening.kind is AccountKind.FIXED:
         entry_id = await _fund_fixed_deposit(session, principal, customer, account, opening, today)
     if claimed is not None:
         await idempotency.record(session, claimed, entry_id=entry_id, account_id=account.id)
     return account
 
 
-def _check_fixed_terms(opening: Opening, currency: str) -> None:
+def _checked_fixed_terms(opening: Opening, currency: str) -> Decimal:
+    """The principal, once the fixed deposit's terms are checked."""
     if opening.term_months not in FIXED_TERMS:
         raise BusinessError(
             "INVALID_TERM",
@@ -151,6 +151,7 @@ def _check_fixed_terms(opening: Opening, currency: str) -> None:
             "Opening a fixed deposit moves money: give an idempotency key.",
             _field("idempotencyKey"),
         )
+    return amount
 
 
 async def _fund_fixed_deposit(
@@ -161,7 +162,7 @@ async def _fund_fixed_deposit(
     opening: Opening,
     today: date,
 ) -> int:
-    amount = checked_amount(opening.principal, _field("principal"))  # type: ignore[arg-type]
+    amount: Decimal = opening.principal  # type: ignore[assignment]  (checked)
     funding = (await lock_customer_accounts(session, principal, [opening.funding_account_id])).get(
         opening.funding_account_id
     )  # type: ignore[arg-type]
@@ -177,13 +178,12 @@ async def _fund_fixed_deposit(
             f"A fixed deposit is funded from a demand account in {account.currency}.",
             _field("fundingAccountId"),
         )
-    check_debit(funding, amount, "fundingAccountId")
+    check_debit(funding, amount, "fundingAccountId", amount_field="principal")
     account.term_months = opening.term_months
     account.principal = amount
-    account.maturity_date = add_months(today, opening.term_months)
+    account.maturity_date = add_months(today, opening.term_months)  # type: ignore[arg-type]
     account.funding_account_id = funding.id
     session.add(account)
-    await session.flush()
     entry = await post_entry(
         session,
         kind=FIXED_DEPOSIT,

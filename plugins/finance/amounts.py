@@ -17,10 +17,10 @@ def checked_amount(value: Decimal, field: Sequence[str]) -> Decimal:
         problem = "must be a number"
     elif value <= 0:
         problem = "must be more than zero"
+    elif value > LARGEST:  # before quantizing, which a huge value overflows
+        problem = f"may be at most {LARGEST:,}"
     elif value != value.quantize(Decimal("0.01")):
         problem = "may have at most two decimal places"
-    elif value > LARGEST:
-        problem = f"may be at most {LARGEST:,}"
     else:
         return value.quantize(Decimal("0.01"))
     raise BusinessError("INVALID_AMOUNT", f"The amount {problem}.", list(field))

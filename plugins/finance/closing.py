@@ -17,8 +17,8 @@ from core.business_day import hold_business_date
 from core.columns import utcnow
 from core.errors import BusinessError
 from core.settings import Settings
-from plugins.finance.interest import current_demand_rate, pay_interest
-from plugins.finance.interest_math import accrued_to_pay, demand_interest, fixed_interest
+from plugins.finance.interest import fixed_deposit_interest, pay_interest
+from plugins.finance.interest_math import accrued_to_pay
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.locks import lock_customer_accounts
 from plugins.finance.models import Account, AccountKind, AccountStatus
@@ -37,7 +37,8 @@ async def close_account(
     """Close an account the principal may reach; a fixed deposit pays out to its
     funding account unless another settlement account is named."""
     today = await hold_business_date(session, settings)
-    if settlement_account_id is None and account_id is not None:
+    named = settlement_account_id is not None
+    if not named and account_id is not None:
         settlement_account_id = await session.scalar(
             select(Account.funding_account_id).where(Account.id == account_id)
         )
@@ -45,6 +46,8 @@ async def close_account(
     account = locked.get(account_id)  # type: ignore[arg-type]
     if account is None:
         raise not_found("accountId")
+    if named and settlement_account_id not in locked:
+        raise not_found("settlementAccountId")
     if account.status is AccountStatus.CLOSED:
         return account
     if account.status is AccountStatus.FROZEN or account.held:
@@ -76,15 +79,11 @@ async def close_account(
 
 
 async def _interest_earned(session: AsyncSession, account: Account, today: date) -> Decimal:
-    """Accrued demand interest; for a fixed deposit, its own rate if held to
-    maturity, else the demand rate of the day for the days held."""
-    if account.kind is AccountKind.DEMAND:
-        earned, account.accrual = accrued_to_pay(account.accrual), 0
-        return earned
-    if account.maturity_date is not None and today >= account.maturity_date:
-        return fixed_interest(account.balance, account.annual_rate, account.term_months or 0)
-    rate = await current_demand_rate(session, account.currency)
-    return demand_interest(account.balance, rate, (today - account.opened_on).days)
+    """Accrued demand interest; for a fixed deposit, what it has earned by today."""
+    if account.kind is AccountKind.FIXED:
+        return await fixed_deposit_interest(session, account, today)
+    earned, account.accrual = accrued_to_pay(account.accrual), 0
+    return earned
 
 
 def _settlement_account(settlement: Account | None, account: Account) -> Account:

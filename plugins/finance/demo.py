@@ -13,7 +13,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import Principal, Role
 from core.hookspecs import DemoOptions
 from plugins.customer.models import Customer, CustomerKind
 from plugins.customer.tiers import recompute_tiers
@@ -21,7 +20,7 @@ from plugins.finance import movements
 from plugins.finance.accounts import Opening, open_account
 from plugins.finance.models import AccountKind
 from plugins.finance.products import FIXED_TERMS
-from plugins.security.models import User
+from plugins.security.demo import demo_administrator
 
 MEMOS = ("工资", "转账", "生活费", "还款", "货款", "分红", None)
 
@@ -33,15 +32,7 @@ def _amount(rng: random.Random, median: float, spread: float = 1.2) -> Decimal:
 async def seed(session: AsyncSession, options: DemoOptions) -> None:
     rng = random.Random(options.seed + 4)  # noqa: S311  (reproducible demo data, not secrets)
     settings = options.runtime.settings
-    admin = await session.scalar(select(User).where(User.username == "admin"))
-    assert admin is not None, "the security plugin seeds the admin first"
-    teller = Principal(
-        user_id=admin.id,  # type: ignore[arg-type]
-        username=admin.username,
-        roles=frozenset({Role.ADMIN}),
-        branch_id=None,
-        permissions=frozenset(),
-    )
+    teller = await demo_administrator(session)
     keys = iter(range(1, 10**9))
 
     def asked(memo: str | None = None) -> movements.Request:

@@ -9,7 +9,9 @@
   account (one INSERT ... SELECT of postings, one UPDATE of balances).
 - **Maturity** of fixed deposits, at the close of the maturity date: interest
   for the full term at the rate opened at, then principal and interest to the
-  funding account, and the deposit closes.
+  funding account, and the deposit closes. One held back (frozen, or its
+  funding account closed) matures at the first close after it is free, with
+  the demand rate for the days past maturity.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import utcnow
-from plugins.finance.interest_math import ACCRUAL_DIVISOR, fixed_interest
+from plugins.finance.interest_math import ACCRUAL_DIVISOR, demand_interest, fixed_interest
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.locks import lock_customer_accounts, lock_internal_account
 from plugins.finance.models import (
@@ -91,6 +93,21 @@ async def current_demand_rate(session: AsyncSession, currency: str) -> Decimal:
         )
     )
     return rate if rate is not None else Decimal("0")
+
+
+async def fixed_deposit_interest(session: AsyncSession, deposit: Account, on: date) -> Decimal:
+    """What a fixed deposit has earned when paid out ``on``: before maturity, the
+    demand rate of the day for the days held; from maturity, its own rate for
+    the term, plus the demand rate for any days it stayed past maturity."""
+    maturity = deposit.maturity_date
+    if maturity is None or on < maturity:
+        rate = await current_demand_rate(session, deposit.currency)
+        return demand_interest(deposit.balance, rate, (on - deposit.opened_on).days)
+    earned = fixed_interest(deposit.balance, deposit.annual_rate, deposit.term_months or 0)
+    if on > maturity:
+        rate = await current_demand_rate(session, deposit.currency)
+        earned += demand_interest(deposit.balance, rate, (on - maturity).days)
+    return earned
 
 
 async def accrue_demand_interest(session: AsyncSession) -> int:
@@ -229,8 +246,9 @@ async def _mature(
         or funding.credits_blocked
     ):
         return False
-    interest = fixed_interest(deposit.balance, deposit.annual_rate, deposit.term_months or 0)
-    await pay_interest(session, deposit, interest, day, None)
+    await pay_interest(
+        session, deposit, await fixed_deposit_interest(session, deposit, day), day, None
+    )
     await post_entry(
         session,
         kind=MATURITY,

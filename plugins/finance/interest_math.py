@@ -18,6 +18,11 @@ ACCRUAL_DIVISOR = DAYS_PER_YEAR * 100 * 10**RATE_SCALE
 """Fen of interest = accrual / ACCRUAL_DIVISOR."""
 
 
+def plain_rate(annual_rate: Decimal) -> Decimal:
+    """A rate as people write it: 1.45, 10, 0.05 (not 1.4500 or 1E+1)."""
+    return Decimal(f"{annual_rate.normalize():f}")
+
+
 def rate_units(annual_rate: Decimal) -> int:
     return to_minor_units(annual_rate, RATE_SCALE)
 

@@ -71,7 +71,9 @@ def check_can_move(account: Account, field: str) -> None:
         )
 
 
-def check_debit(account: Account, amount: Decimal, field: str) -> None:
+def check_debit(
+    account: Account, amount: Decimal, field: str, amount_field: str = "amount"
+) -> None:
     check_can_move(account, field)
     if account.is_debit_blocked:
         raise BusinessError("ACCOUNT_FROZEN", "The account is frozen.", ["input", field])
@@ -79,7 +81,7 @@ def check_debit(account: Account, amount: Decimal, field: str) -> None:
         raise BusinessError(
             "INSUFFICIENT_FUNDS",
             "The available balance is not enough for this amount.",
-            ["input", "amount"],
+            ["input", amount_field],
         )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from faker import Faker
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import Role
+from core.authorization import Principal, Role
 from core.hookspecs import DemoOptions
+from plugins.security.models import User
 from plugins.security.services import create_branch, create_user
 
 BRANCHES = (
@@ -46,3 +48,17 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
             roles=roles,
             branch_code=branch_code,
         )
+
+
+async def demo_administrator(session: AsyncSession) -> Principal:
+    """The demo's head-office administrator, as the principal other plugins'
+    seeders act as (scope: everything)."""
+    admin = await session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None, "the security plugin seeds the admin first"
+    return Principal(
+        user_id=admin.id,  # type: ignore[arg-type]
+        username=admin.username,
+        roles=frozenset({Role.ADMIN}),
+        branch_id=None,
+        permissions=frozenset(),
+    )

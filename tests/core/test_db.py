@@ -9,8 +9,9 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from core import db
 from core.authorization import Role
-from core.db import Database, Mode, SerializedSession
+from core.db import Database, DatabaseBusy, Mode, SerializedSession
 from core.runtime import Runtime
 from plugins.security import services
 from plugins.security.models import Branch
@@ -122,6 +123,39 @@ async def test_sqlite_write_transactions_take_the_write_lock_at_once(runtime: Ru
         event.remove(engine, "before_cursor_execute", record)
 
     assert statements == ["BEGIN IMMEDIATE", "BEGIN"]
+
+
+async def test_sqlite_writers_take_turns_in_the_order_they_came(runtime: Runtime) -> None:
+    if not runtime.database.is_sqlite:
+        pytest.skip("the write-turn queue is SQLite's")
+    order: list[int] = []
+
+    async def writer(number: int) -> None:
+        async with runtime.database.transaction(Mode.WRITE) as session:
+            await session.execute(select(1))
+            order.append(number)
+            await asyncio.sleep(0.01)  # hold the write lock a moment
+
+    await asyncio.gather(*(writer(n) for n in range(20)))
+
+    assert order == list(range(20))
+
+
+async def test_a_writer_waiting_too_long_for_its_turn_is_told_to_retry(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not runtime.database.is_sqlite:
+        pytest.skip("the write-turn queue is SQLite's")
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    async with runtime.database.transaction(Mode.WRITE) as holder:
+        await holder.execute(select(1))
+        with pytest.raises(DatabaseBusy) as refused:
+            async with runtime.database.transaction(Mode.WRITE) as waiting:
+                await waiting.execute(select(1))
+
+    assert refused.value.extensions == {"code": "DATABASE_BUSY"}
+    async with runtime.database.transaction(Mode.WRITE) as after:  # the queue moves on
+        await after.execute(select(1))
 
 
 async def test_sessions_serialize_concurrent_statements(runtime: Runtime) -> None:

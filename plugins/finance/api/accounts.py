@@ -22,7 +22,7 @@ from plugins.finance import loaders, models
 from plugins.finance.accounts import Opening, open_account
 from plugins.finance.api.transactions import TransactionConnection, TransactionEdge
 from plugins.finance.closing import close_account
-from plugins.finance.interest_math import accrued_to_pay
+from plugins.finance.interest_math import accrued_to_pay, plain_rate
 from plugins.finance.models import AccountKind, AccountStatus, FreezeMode
 from plugins.finance.permissions import ACCOUNT_OPEN, ACCOUNT_READ
 
@@ -91,7 +91,7 @@ class Account(relay.Node):
 
     @strawberry.field(description="Annual, in percent.")
     def annual_interest_rate(self, root: strawberry.Parent[models.Account]) -> Decimal:
-        return root.annual_rate.normalize() if root.annual_rate else Decimal("0")
+        return plain_rate(root.annual_rate)
 
     @strawberry.field(
         description="Interest accrued by the end-of-day batch and not yet paid into the "

@@ -13,6 +13,7 @@ from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, mutation, query
 from plugins.finance import models, products
+from plugins.finance.interest_math import plain_rate
 from plugins.finance.models import AccountKind
 from plugins.finance.permissions import RATE_MANAGE
 
@@ -71,7 +72,9 @@ async def _catalogue(context: Context, codes: list[str] | None = None) -> list[D
                 rates=[],
             ),
         )
-        listed.rates.append(ProductRate(term_months=rate.term_months, annual_rate=rate.annual_rate))
+        listed.rates.append(
+            ProductRate(term_months=rate.term_months, annual_rate=plain_rate(rate.annual_rate))
+        )
     return list(found.values())
 
 

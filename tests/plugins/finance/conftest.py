@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import delete, select
 from strawberry import relay
 
+from core.authorization import Principal, Role
 from core.business_day import BusinessDay
 from core.db import Mode
 from core.end_of_day import DayClosed, close_business_days
 from core.runtime import Runtime
 from plugins.finance.ledger import LedgerCheck, check_ledger
-from plugins.finance.models import Account
+from plugins.finance.models import Account, JournalEntry
 from tests.plugins.customer.conftest import (  # noqa: F401  (fixtures, shared)
     Bank,
     bank,
@@ -68,6 +69,17 @@ UNFREEZE = f"""mutation($input: UnfreezeAccountInput!) {{
   unfreezeAccount(input: $input) {{ {FREEZE_PAYLOAD} }}
 }}"""
 ACCOUNT = f"query($id: ID!) {{ account(id: $id) {{ {ACCOUNT_FIELDS} }} }}"
+
+
+def head_office(user_id: int, username: str = "root") -> Principal:
+    """A head-office administrator as a principal, for calling the services directly."""
+    return Principal(
+        user_id=user_id,
+        username=username,
+        roles=frozenset({Role.ADMIN}),
+        branch_id=None,
+        permissions=frozenset(),
+    )
 
 
 def codes(payload: dict[str, Any]) -> list[str]:
@@ -166,6 +178,41 @@ class Books:
             },
         )
         return body["transfer"]
+
+    async def freezing(
+        self,
+        account: dict[str, Any],
+        mode: str,
+        amount: str | None = None,
+        reason: str = "法院协助冻结",
+        by: str = "admin",
+    ) -> dict[str, Any]:
+        """The ``freezeAccount`` payload (errors included: the caller asserts on them)."""
+        caller = await self.bank.sign_in(by)
+        body = await caller.data(
+            FREEZE,
+            {
+                "input": {
+                    "accountId": account["id"],
+                    "mode": mode,
+                    "reason": reason,
+                    "amount": amount,
+                }
+            },
+        )
+        return body["freezeAccount"]
+
+    async def freeze(
+        self, account: dict[str, Any], mode: str, amount: str | None = None
+    ) -> dict[str, Any]:
+        """Freeze ``account`` as head office; the freeze (fails the test on errors)."""
+        payload = await self.freezing(account, mode, amount)
+        assert payload["errors"] == [], payload["errors"]
+        return payload["freeze"]
+
+    async def entries(self) -> int:
+        """How many journal entries the ledger holds."""
+        return await self.bank.count(JournalEntry)
 
     async def balance(self, account: dict[str, Any]) -> Decimal:
         return (await self.row(account)).balance
