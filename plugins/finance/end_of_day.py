@@ -1,6 +1,8 @@
 """The finance plugin's end-of-day steps, in the order they run: fixed deposits
-maturing at the close of the day are paid out, then every demand deposit
-accrues on its closing balance, then, on a settlement day, is paid its interest."""
+maturing at the close of the day are paid out; loan installments falling due
+are collected where the money is there; every demand deposit accrues on its
+closing balance and, on a settlement day, is paid its interest; and overdue
+loan principal accrues a day's penalty interest."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from plugins.finance.interest import (
     mature_fixed_deposits,
     settle_demand_interest,
 )
+from plugins.finance.loans.collection import accrue_penalty_interest, collect_due_installments
 
 
 async def pay_matured_fixed_deposits(day: ClosingDay) -> str:
@@ -30,8 +33,20 @@ async def settle_interest(day: ClosingDay) -> str:
     return f"{settled.accounts} demand deposits paid interest ({totals or 'nothing'})"
 
 
+async def collect_loans(day: ClosingDay) -> str:
+    collected, overdue = await collect_due_installments(day.session, day.business_date)
+    return f"{collected} loan installments collected, {overdue} loans left overdue"
+
+
+async def charge_penalty_interest(day: ClosingDay) -> str:
+    accrued = await accrue_penalty_interest(day.session, day.business_date)
+    return f"{accrued} overdue loans accrued penalty interest"
+
+
 STEPS = (
     EndOfDayStep("finance.fixed_deposit_maturity", pay_matured_fixed_deposits),
+    EndOfDayStep("finance.loan_collection", collect_loans),
     EndOfDayStep("finance.interest_accrual", accrue_interest),
     EndOfDayStep("finance.interest_settlement", settle_interest),
+    EndOfDayStep("finance.loan_penalty_interest", charge_penalty_interest),
 )

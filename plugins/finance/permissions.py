@@ -1,8 +1,10 @@
 """The finance plugin's permissions and which roles hold them.
 
-Tellers handle cash and transfers at the counter; relationship managers read
-their customers' accounts and open them; branch managers do everything in
-their branch, freezes included; head office also lists rates. Service agents
+Tellers handle cash, transfers and loan repayments at the counter;
+relationship managers read their customers' accounts, open them and apply for
+loans; branch managers do everything in their branch, freezes and loan
+decisions (up to their limit) included; head office also lists rates and
+decides loans of any size. Service agents
 and auditors read; marketing reads no accounts (it sees assets through
 segments, not balances).
 """
@@ -15,6 +17,10 @@ CASH_HANDLE = "cash.handle"
 MONEY_TRANSFER = "money.transfer"
 ACCOUNT_FREEZE = "account.freeze"
 RATE_MANAGE = "rate.manage"
+LOAN_APPLY = "loan.apply"
+LOAN_DECIDE = "loan.decide"
+LOAN_DISBURSE = "loan.disburse"
+LOAN_REPAY = "loan.repay"
 
 PERMISSIONS = (
     Permission(ACCOUNT_READ, "Read the accounts and transactions of customers in your scope."),
@@ -23,6 +29,13 @@ PERMISSIONS = (
     Permission(MONEY_TRANSFER, "Transfer money between accounts in your scope."),
     Permission(ACCOUNT_FREEZE, "Freeze accounts and release freezes."),
     Permission(RATE_MANAGE, "Change the rates products open new accounts at."),
+    Permission(LOAN_APPLY, "Apply for loans for customers in your scope."),
+    Permission(
+        LOAN_DECIDE,
+        "Approve or reject loan applications of others (branch managers up to their limit).",
+    ),
+    Permission(LOAN_DISBURSE, "Pay out approved loans."),
+    Permission(LOAN_REPAY, "Take loan repayments from the loan's account."),
 )
 
 GRANTS = {
@@ -33,9 +46,13 @@ GRANTS = {
         CASH_HANDLE,
         MONEY_TRANSFER,
         ACCOUNT_FREEZE,
+        LOAN_APPLY,
+        LOAN_DECIDE,
+        LOAN_DISBURSE,
+        LOAN_REPAY,
     ),
-    Role.RELATIONSHIP_MANAGER: (ACCOUNT_READ, ACCOUNT_OPEN),
-    Role.TELLER: (ACCOUNT_READ, ACCOUNT_OPEN, CASH_HANDLE, MONEY_TRANSFER),
+    Role.RELATIONSHIP_MANAGER: (ACCOUNT_READ, ACCOUNT_OPEN, LOAN_APPLY),
+    Role.TELLER: (ACCOUNT_READ, ACCOUNT_OPEN, CASH_HANDLE, MONEY_TRANSFER, LOAN_REPAY),
     Role.SERVICE_AGENT: (ACCOUNT_READ,),
     Role.AUDITOR: (ACCOUNT_READ,),
 }

@@ -1,11 +1,12 @@
 """The finance plugin: accounts, the double-entry ledger, deposits, withdrawals,
-transfers, freezes, interest and the end-of-day batch's money steps."""
+transfers, freezes, interest, loans and the end-of-day batch's money steps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import hookimpl
 from plugins.finance import cli, demo, holdings, permissions
@@ -17,20 +18,28 @@ from plugins.finance.api.accounts import (
     CustomerAccounts,
 )
 from plugins.finance.api.freezes import FreezeMutation
+from plugins.finance.api.loans import CustomerLoans, Loan, LoanMutation, LoanQuery
 from plugins.finance.api.money import MoneyMutation, Transfer
 from plugins.finance.api.products import ProductMutation, ProductQuery
 from plugins.finance.api.statements import AccountStatements
 from plugins.finance.api.transactions import Transaction
 from plugins.finance.end_of_day import STEPS
+from plugins.finance.loans.products import seed_standard_loan_products
 from plugins.finance.products import seed_standard_products
 from plugins.finance.timeline_events import finance_events
 
 name = "finance"
 requires = ("security", "customer")
 
-QUERY_PARTS: tuple[type, ...] = (AccountQuery, ProductQuery)
-MUTATION_PARTS: tuple[type, ...] = (AccountMutation, MoneyMutation, FreezeMutation, ProductMutation)
-TYPE_EXTENSIONS: tuple[type, ...] = (CustomerAccounts, AccountStatements)
+QUERY_PARTS: tuple[type, ...] = (AccountQuery, ProductQuery, LoanQuery)
+MUTATION_PARTS: tuple[type, ...] = (
+    AccountMutation,
+    MoneyMutation,
+    FreezeMutation,
+    ProductMutation,
+    LoanMutation,
+)
+TYPE_EXTENSIONS: tuple[type, ...] = (CustomerAccounts, AccountStatements, CustomerLoans)
 
 
 @hookimpl
@@ -55,7 +64,7 @@ def crm_type_extensions() -> tuple[type, ...]:
 
 @hookimpl
 def crm_types() -> list[type]:
-    return [Account, AccountFreeze, Transaction, Transfer]
+    return [Account, AccountFreeze, Transaction, Transfer, Loan]
 
 
 @hookimpl
@@ -68,9 +77,14 @@ def crm_role_grants():  # type: ignore[no-untyped-def]
     return permissions.GRANTS
 
 
+async def seed_reference_data(session: AsyncSession) -> None:
+    await seed_standard_products(session)
+    await seed_standard_loan_products(session)
+
+
 @hookimpl
 def crm_reference_data():  # type: ignore[no-untyped-def]
-    return seed_standard_products
+    return seed_reference_data
 
 
 @hookimpl
