@@ -13,15 +13,22 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.authorization import Principal, Role
 from core.hookspecs import DemoOptions
 from plugins.customer.models import Customer, CustomerKind
 from plugins.customer.tiers import recompute_tiers
 from plugins.finance import movements
 from plugins.finance.accounts import Opening, open_account
-from plugins.finance.models import AccountKind
+from plugins.finance.loans import lifecycle
+from plugins.finance.loans.products import find_loan_product
+from plugins.finance.loans.schedule import RepaymentMethod
+from plugins.finance.models import Account, AccountKind
 from plugins.finance.products import FIXED_TERMS
 from plugins.security.demo import demo_administrator
 
+LOAN_SHARE = 0.15
+"""Of the customers with a relationship manager, how many have applied for a loan."""
+LOAN_TERMS = (6, 12, 24, 36)
 MEMOS = ("工资", "转账", "生活费", "还款", "货款", "分红", None)
 
 
@@ -79,4 +86,62 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
             await movements.transfer(
                 session, settings, asked(rng.choice(MEMOS)), source.id, target.id, amount
             )
+    await _loans(session, options, rng, teller, demand_accounts)
     await recompute_tiers(session, options.runtime.plugins, options.runtime.events)
+
+
+async def _loans(
+    session: AsyncSession,
+    options: DemoOptions,
+    rng: random.Random,
+    head_office: Principal,
+    demand_accounts: list[Account],
+) -> None:
+    """Loans in every state: relationship managers apply, head office decides."""
+    settings = options.runtime.settings
+    for account in demand_accounts:
+        customer = await session.get_one(Customer, account.customer_id)
+        if customer.relationship_manager_id is None or rng.random() > LOAN_SHARE:
+            continue
+        manager = Principal(
+            user_id=customer.relationship_manager_id,
+            username="demo",
+            roles=frozenset({Role.RELATIONSHIP_MANAGER}),
+            branch_id=customer.branch_id,
+            permissions=frozenset(),
+        )
+        product = await find_loan_product(session, None, customer.kind)
+        amount = min(_amount(rng, float(product.min_amount) * 5, 0.8), product.max_amount)
+        loan = await lifecycle.apply_for_loan(
+            session,
+            settings,
+            manager,
+            customer,
+            lifecycle.Application(
+                principal=max(amount, product.min_amount),
+                term_months=rng.choice(
+                    [
+                        t
+                        for t in (6, 12, 24, 36)
+                        if product.min_term_months <= t <= product.max_term_months
+                    ]
+                ),
+                method=rng.choice(list(RepaymentMethod)),
+                account_id=account.id,
+            ),
+        )
+        fate = rng.random()
+        if fate < 0.15:
+            continue  # waiting for a decision
+        approve = fate >= 0.3
+        await lifecycle.decide_loan(
+            session,
+            head_office,
+            loan.id,
+            approve,
+            "资料齐全，同意。" if approve else "负债率过高。",
+        )
+        if approve and fate >= 0.4:
+            await lifecycle.disburse_loan(
+                session, settings, head_office, loan.id, f"demo-loan-{loan.id}"
+            )

@@ -3,6 +3,7 @@ application, decision, disbursement and repayment mutations."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -132,6 +133,30 @@ async def _schedule(loan: models.Loan, info: Info) -> list[Installment]:
     return _installments(loan, rows, today)
 
 
+def _overdue(loan: models.Loan, schedule: list[Installment]) -> Decimal:
+    late = sum(
+        (i.total.amount - i.paid_amount.amount for i in schedule if i.days_past_due),
+        Decimal("0.00"),
+    )
+    return late + accrued_to_pay(loan.penalty_accrual)
+
+
+async def _arrears(customer_id: int, info: Info) -> list[tuple[int, Decimal]]:
+    """(days past due, overdue amount) of each of the customer's active CNY loans."""
+    if not reads_accounts(info):
+        return []
+    loans = [
+        loan
+        for loan in await info.context.loader(loans_by_customer).load(customer_id)
+        if loan.status is LoanStatus.ACTIVE and loan.currency == "CNY"
+    ]
+    schedules = await asyncio.gather(*(_schedule(loan, info) for loan in loans))
+    return [
+        (max((i.days_past_due for i in schedule), default=0), _overdue(loan, schedule))
+        for loan, schedule in zip(loans, schedules, strict=True)
+    ]
+
+
 @strawberry.type(description="A loan, from application to paid off.")
 class Loan(relay.Node):
     id: relay.NodeID[int]
@@ -191,12 +216,8 @@ class Loan(relay.Node):
 
     @strawberry.field(description="Unpaid installments past their due date, and the penalty.")
     async def overdue_amount(self, root: strawberry.Parent[models.Loan], info: Info) -> Money:
-        schedule = await _schedule(root, info)
-        late = sum(
-            (i.total.amount - i.paid_amount.amount for i in schedule if i.days_past_due),
-            Decimal("0.00"),
-        )
-        return Money(amount=late + accrued_to_pay(root.penalty_accrual), currency=root.currency)
+        overdue = _overdue(root, await _schedule(root, info))
+        return Money(amount=overdue, currency=root.currency)
 
     @classmethod
     async def resolve_nodes(
@@ -215,6 +236,18 @@ class CustomerLoans:
         if not reads_accounts(info):
             return []
         return await info.context.loader(loans_by_customer).load(root.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The most days any of the customer's loans is past due.")
+    async def loan_days_past_due(self, root: strawberry.Parent[object], info: Info) -> int:
+        overdue = await _arrears(root.id, info)  # type: ignore[attr-defined]
+        return max((days for days, _ in overdue), default=0)
+
+    @strawberry.field(
+        description="What the customer's loans have overdue, penalty included, in CNY."
+    )
+    async def loan_overdue_amount(self, root: strawberry.Parent[object], info: Info) -> Money:
+        overdue = await _arrears(root.id, info)  # type: ignore[attr-defined]
+        return Money(amount=sum((amount for _, amount in overdue), Decimal("0.00")), currency="CNY")
 
 
 @strawberry.type
