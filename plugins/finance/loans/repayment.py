@@ -139,8 +139,10 @@ async def apply_repayment(
         if installment.unpaid == 0:
             installment.paid_on = on
         session.add(installment)
-    paid_penalty_units = to_minor_units(allocation.penalty) * ACCRUAL_DIVISOR
-    loan.penalty_accrual = max(0, loan.penalty_accrual - paid_penalty_units)
+    if allocation.penalty == penalty_due(loan):  # paid as rounded: nothing is left, as deposits
+        loan.penalty_accrual = 0
+    else:
+        loan.penalty_accrual -= to_minor_units(allocation.penalty) * ACCRUAL_DIVISOR
     loan.outstanding_principal -= allocation.principal
     if loan.outstanding_principal == 0 and all(i.paid_on for i in unpaid):
         loan.status = LoanStatus.PAID_OFF
