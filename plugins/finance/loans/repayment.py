@@ -1,9 +1,10 @@
 """Repaying a loan: oldest installment first, interest before principal.
 
 Penalty interest on overdue principal is paid first of all. What is left
-after everything due has been paid goes to the next installments, in order;
-paying exactly the whole remaining principal pays the loan off, and the
-interest of the months not yet begun is not charged.
+after everything due has been paid goes to the next installments, in order
+(their interest, as scheduled, then their principal); paying exactly what is
+due and the whole remaining principal pays the loan off, and the interest of
+the installments not yet due is not charged.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def allocate(unpaid: list[Installment], penalty: Decimal, amount: Decimal, on: d
     left = amount - allocation.penalty
     for installment in unpaid:
         if allocation.pays_off and installment.due_date > on:
-            interest = ZERO  # the months not begun are not charged
+            interest = ZERO  # installments not yet due are not charged interest
         else:
             interest = min(left, installment.unpaid_interest)
         left -= interest
