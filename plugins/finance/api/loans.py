@@ -4,28 +4,24 @@ application, decision, disbursement and repayment mutations."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from core.business_day import open_business_date
 from core.context import Context
 from core.graphql import UserError, extends, int_ids, model_type_check, mutation, node_id, query
-from core.loaders import all_per_key, one_per_key
 from core.money import Money
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.customers import Customer, customer_in_scope
-from plugins.customer.models import Customer as CustomerRow
-from plugins.customer.scope import in_scope
 from plugins.finance import loaders
 from plugins.finance.api.accounts import Account, reads_accounts
 from plugins.finance.interest_math import accrued_to_pay, plain_rate
 from plugins.finance.loans import lifecycle, models, repayment
+from plugins.finance.loans import loaders as loan_loaders
 from plugins.finance.loans.models import LoanStatus
 from plugins.finance.loans.schedule import PlannedInstallment, RepaymentMethod, repayment_schedule
 from plugins.finance.permissions import (
@@ -38,41 +34,6 @@ from plugins.finance.permissions import (
 
 strawberry.enum(RepaymentMethod)
 strawberry.enum(LoanStatus)
-
-
-async def loans_by_id(context: Context, ids: Sequence[int | None]) -> list[models.Loan | None]:
-    wanted = [i for i in ids if i is not None]
-    rows = await context.session.scalars(
-        select(models.Loan)
-        .join(CustomerRow, CustomerRow.id == models.Loan.customer_id)
-        .where(models.Loan.id.in_(wanted), in_scope(context.user))  # type: ignore[union-attr]
-    )
-    return one_per_key(ids, rows, lambda loan: loan.id)  # type: ignore[arg-type, return-value]
-
-
-async def loans_by_customer(context: Context, ids: Sequence[int]) -> list[list[models.Loan]]:
-    rows = await context.session.scalars(
-        select(models.Loan)
-        .where(models.Loan.customer_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(models.Loan.id.desc())  # type: ignore[union-attr]
-    )
-    return all_per_key(ids, rows, lambda loan: loan.customer_id)
-
-
-async def installments_by_loan(
-    context: Context, ids: Sequence[int]
-) -> list[list[models.Installment]]:
-    rows = await context.session.scalars(
-        select(models.Installment)
-        .where(models.Installment.loan_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(models.Installment.number)
-    )
-    return all_per_key(ids, rows, lambda installment: installment.loan_id)
-
-
-async def business_date(context: Context, keys: Sequence[None]) -> list[date]:
-    today = await open_business_date(context.session, context.runtime.settings)
-    return [today for _ in keys]
 
 
 @strawberry.type(description="One month of a loan's repayment schedule.")
@@ -128,8 +89,8 @@ def _installments(
 
 
 async def _schedule(loan: models.Loan, info: Info) -> list[Installment]:
-    rows = await info.context.loader(installments_by_loan).load(loan.id)
-    today = await info.context.loader(business_date).load(None)
+    rows = await info.context.loader(loan_loaders.installments_by_loan).load(loan.id)
+    today = await info.context.loader(loan_loaders.business_date).load(None)
     return _installments(loan, rows, today)
 
 
@@ -147,7 +108,7 @@ async def _arrears(customer_id: int, info: Info) -> list[tuple[int, Decimal]]:
         return []
     loans = [
         loan
-        for loan in await info.context.loader(loans_by_customer).load(customer_id)
+        for loan in await info.context.loader(loan_loaders.loans_by_customer).load(customer_id)
         if loan.status is LoanStatus.ACTIVE and loan.currency == "CNY"
     ]
     schedules = await asyncio.gather(*(_schedule(loan, info) for loan in loans))
@@ -225,7 +186,7 @@ class Loan(relay.Node):
     ) -> list[models.Loan | None]:
         if not reads_accounts(info):
             return [None for _ in node_ids]
-        return await info.context.loader(loans_by_id).load_many(int_ids(node_ids))
+        return await info.context.loader(loan_loaders.loans_by_id).load_many(int_ids(node_ids))
 
 
 @extends("Customer")
@@ -235,7 +196,7 @@ class CustomerLoans:
     async def loans(self, root: strawberry.Parent[object], info: Info) -> list[Loan]:
         if not reads_accounts(info):
             return []
-        return await info.context.loader(loans_by_customer).load(root.id)  # type: ignore[attr-defined]
+        return await info.context.loader(loan_loaders.loans_by_customer).load(root.id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The most days any of the customer's loans is past due.")
     async def loan_days_past_due(self, root: strawberry.Parent[object], info: Info) -> int:
