@@ -3,8 +3,7 @@
 Until every built-in plugin exists, the only differences allowed are elements
 owned by a plugin that is not built yet; the contract marks each plugin's
 section with a ``# ---- <plugin>`` line, and fields other plugins add say
-"From the <plugin> plugin". The finance section's loans come with the finance
-plugin's second part (issue #5): until then they count as their own part.
+"From the <plugin> plugin".
 """
 
 from __future__ import annotations
@@ -19,11 +18,6 @@ from tests.conftest import ROOT
 
 CONTRACT = ROOT.parent / "shared" / "contract" / "crm.graphql"
 SECTION = re.compile(r"^# -+ (\w+)\s*$")
-LOANS = "finance-loans"
-LOAN_TYPES = {
-    *("RepaymentMethod", "LoanStatus", "Installment", "Loan", "LoanPayload"),
-    *("ApplyForLoanInput", "DecideLoanInput", "DisburseLoanInput", "RepayLoanInput"),
-}
 FROM_PLUGIN = re.compile(r"From the (\w+) plugin")
 
 
@@ -35,7 +29,7 @@ def section_owners(sdl: str) -> dict[str, str]:
         if match := SECTION.match(line):
             section = match.group(1)
         elif match := re.match(r"^(?:type|input|enum|interface|scalar|union) (\w+)", line):
-            owners[match.group(1)] = LOANS if match.group(1) in LOAN_TYPES else section
+            owners[match.group(1)] = section
     return owners
 
 
