@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from core import migrations
 from core.business_day import open_business_date
-from core.cli_support import fail, open_runtime, reachable, run
+from core.cli_support import date_option, fail, open_runtime, reachable, run
 from core.db import Mode
 from core.end_of_day import EndOfDayStep, close_business_days
 from core.errors import ConfigurationError
@@ -179,7 +179,7 @@ def eod(
         async with open_runtime() as runtime:
             async with runtime.database.transaction(Mode.READ) as session:
                 opened = await open_business_date(session, runtime.settings)
-            target = _date_option(until) if until else opened + timedelta(days=1)
+            target = date_option(until, "--until") if until else opened + timedelta(days=1)
             if target < opened:
                 fail(f"{target} is already closed; the open business date is {opened}")
             with Progress(console=console, transient=True) as progress:
@@ -198,13 +198,6 @@ def eod(
             console.print(f"open business date: {target if closed else opened}", highlight=False)
 
     run(close())
-
-
-def _date_option(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--until must be a date written YYYY-MM-DD, not {text!r}")
 
 
 async def _has_data(session: AsyncSession) -> bool:

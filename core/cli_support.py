@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -24,6 +25,14 @@ def fail(message: str) -> NoReturn:
     """Stop the command with one line on standard error and exit status 2."""
     errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def date_option(text: str, option: str) -> date:
+    """A command-line date, or a clean failure naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} must be a date written YYYY-MM-DD, not {text!r}")
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from core.business_day import open_business_date
 from core.cli_support import open_runtime, run
 from core.db import Mode
 from plugins.customer.tiers import recompute_tiers
@@ -21,7 +22,8 @@ def retier() -> None:
             open_runtime() as runtime,
             runtime.database.transaction(Mode.WRITE) as session,
         ):
-            done = await recompute_tiers(session, runtime.plugins, runtime.events)
+            today = await open_business_date(session, runtime.settings)
+            done = await recompute_tiers(session, runtime.plugins, runtime.events, on=today)
         Console().print(
             f"examined {done.examined} customers: {done.upgraded} upgraded, "
             f"{done.downgraded} downgraded"

@@ -7,7 +7,9 @@ from plugins.customer.tiers import recompute_tiers
 
 
 async def retier(day: ClosingDay) -> str:
-    done = await recompute_tiers(day.session, day.runtime.plugins, day.runtime.events)
+    done = await recompute_tiers(
+        day.session, day.runtime.plugins, day.runtime.events, on=day.business_date
+    )
     return (
         f"{done.examined} customers examined: {done.upgraded} upgraded, "
         f"{done.downgraded} downgraded"

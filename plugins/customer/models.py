@@ -86,7 +86,10 @@ class CustomerTag(SQLModel, table=True):
 
 
 class TierChange(SQLModel, table=True):
-    """Each time a customer's tier moved, and on what assets."""
+    """Each time a customer's tier moved, and on what assets. ``business_date``
+    is the date the change counts on: the date whose close moved it, or the
+    open date for a recomputation during the day (reports of past dates read
+    the tier a customer had then from here)."""
 
     __tablename__ = "customer_tier_change"
 
@@ -96,6 +99,7 @@ class TierChange(SQLModel, table=True):
     to_tier: CustomerTier = Field(sa_type=enum_column(CustomerTier))
     assets: Decimal = Field(sa_type=MinorUnits(), description="Assets under management, CNY.")
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    business_date: date
 
 
 class ManagerAssignment(SQLModel, table=True):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import utcnow
@@ -35,13 +36,27 @@ class Retiering:
     downgraded: int = 0
 
 
+def tier_at_close_of(day: date) -> ColumnElement[str]:
+    """The tier each ``Customer`` row had at the close of business date ``day``:
+    where its last change up to then led, or, if it changed only later, where
+    the first later change started from, or else the tier it has now."""
+    earlier = TierChange.customer_id == Customer.id, TierChange.business_date <= day
+    later = TierChange.customer_id == Customer.id, TierChange.business_date > day
+    latest = select(TierChange.to_tier).where(*earlier).order_by(TierChange.id.desc()).limit(1)  # type: ignore[union-attr]
+    first_later = select(TierChange.from_tier).where(*later).order_by(TierChange.id).limit(1)
+    return func.coalesce(latest.scalar_subquery(), first_later.scalar_subquery(), Customer.tier)
+
+
 async def recompute_tiers(
     session: AsyncSession,
     plugins: PluginRegistry,
     events: EventBus,
     customer_ids: Sequence[int] | None = None,
+    *,
+    on: date,
 ) -> Retiering:
-    """Put every active customer (or those given) in the tier their assets earn."""
+    """Put every active customer (or those given) in the tier their assets earn,
+    as a change counting on business date ``on``."""
     settings = customer_settings()
     result = Retiering()
     selected = select(Customer.id, Customer.tier).where(Customer.status == CustomerStatus.ACTIVE)
@@ -64,14 +79,14 @@ async def recompute_tiers(
             for row in chunk
             if (earned := settings.tier_for(assets[row.id])) is not row.tier
         ]
-        await _write(session, changes)
+        await _write(session, changes, on)
         for change in changes:
             await events.publish(change, session)
         result.upgraded += sum(change.is_upgrade for change in changes)
         result.downgraded += sum(not change.is_upgrade for change in changes)
 
 
-async def _write(session: AsyncSession, changes: list[TierChanged]) -> None:
+async def _write(session: AsyncSession, changes: list[TierChanged], on: date) -> None:
     """Move the customers to their new tiers and keep the history."""
     if not changes:
         return
@@ -92,6 +107,7 @@ async def _write(session: AsyncSession, changes: list[TierChanged]) -> None:
                 "to_tier": change.to_tier,
                 "assets": change.assets,
                 "changed_at": now,
+                "business_date": on,
             }
             for change in changes
         ],

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal, Role
+from core.business_day import open_business_date
 from core.hookspecs import DemoOptions
 from plugins.customer.models import Customer, CustomerKind
 from plugins.customer.tiers import recompute_tiers
@@ -87,7 +88,8 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
                 session, settings, asked(rng.choice(MEMOS)), source.id, target.id, amount
             )
     await _loans(session, options, rng, teller, demand_accounts)
-    await recompute_tiers(session, options.runtime.plugins, options.runtime.events)
+    today = await open_business_date(session, options.runtime.settings)
+    await recompute_tiers(session, options.runtime.plugins, options.runtime.events, on=today)
 
 
 async def _loans(

@@ -2,11 +2,12 @@
 maturing at the close of the day are paid out; loan installments falling due
 are collected where the money is there; every demand deposit accrues on its
 closing balance and, on a settlement day, is paid its interest; and overdue
-loan principal accrues a day's penalty interest."""
+loan principal accrues a day's penalty interest. Then, on the day's final
+figures, the loan book is kept for the reports and the day is reconciled."""
 
 from __future__ import annotations
 
-from core.end_of_day import ClosingDay, EndOfDayStep
+from core.end_of_day import ClosingDay, EndOfDayStep, Phase
 from plugins.finance.dates import is_interest_settlement_day
 from plugins.finance.interest import (
     accrue_demand_interest,
@@ -14,6 +15,8 @@ from plugins.finance.interest import (
     settle_demand_interest,
 )
 from plugins.finance.loans.collection import accrue_penalty_interest, collect_due_installments
+from plugins.finance.reconciliation.run import reconcile_day, summary
+from plugins.finance.reports.loan_book import LOAN_BOOK_STEP, record_loan_book
 
 
 async def pay_matured_fixed_deposits(day: ClosingDay) -> str:
@@ -43,10 +46,21 @@ async def charge_penalty_interest(day: ClosingDay) -> str:
     return f"{accrued} overdue loans accrued penalty interest"
 
 
+async def keep_loan_book(day: ClosingDay) -> str:
+    rows = await record_loan_book(day.session, day.business_date)
+    return f"loan book kept ({rows} branch and currency rows)"
+
+
+async def reconcile(day: ClosingDay) -> str:
+    return summary(await reconcile_day(day.session, day.business_date))
+
+
 STEPS = (
     EndOfDayStep("finance.fixed_deposit_maturity", pay_matured_fixed_deposits),
     EndOfDayStep("finance.loan_collection", collect_loans),
     EndOfDayStep("finance.interest_accrual", accrue_interest),
     EndOfDayStep("finance.interest_settlement", settle_interest),
     EndOfDayStep("finance.loan_penalty_interest", charge_penalty_interest),
+    EndOfDayStep(LOAN_BOOK_STEP, keep_loan_book, Phase.REVIEWS),
+    EndOfDayStep("finance.reconciliation", reconcile, Phase.REVIEWS),
 )

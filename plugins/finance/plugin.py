@@ -1,5 +1,6 @@
 """The finance plugin: accounts, the double-entry ledger, deposits, withdrawals,
-transfers, freezes, interest, loans and the end-of-day batch's money steps."""
+transfers, freezes, interest, loans, reconciliation, reports and the
+end-of-day batch's money steps."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ from plugins.finance.api.freezes import FreezeMutation
 from plugins.finance.api.loans import CustomerLoans, Loan, LoanMutation, LoanQuery
 from plugins.finance.api.money import MoneyMutation, Transfer
 from plugins.finance.api.products import ProductMutation, ProductQuery
+from plugins.finance.api.reconciliation import (
+    ReconciliationException,
+    ReconciliationMutation,
+    ReconciliationQuery,
+)
+from plugins.finance.api.reports import ReportQuery
 from plugins.finance.api.statements import AccountStatements
 from plugins.finance.api.transactions import Transaction
 from plugins.finance.end_of_day import STEPS
@@ -31,13 +38,20 @@ from plugins.finance.timeline_events import finance_events
 name = "finance"
 requires = ("security", "customer")
 
-QUERY_PARTS: tuple[type, ...] = (AccountQuery, ProductQuery, LoanQuery)
+QUERY_PARTS: tuple[type, ...] = (
+    AccountQuery,
+    ProductQuery,
+    LoanQuery,
+    ReconciliationQuery,
+    ReportQuery,
+)
 MUTATION_PARTS: tuple[type, ...] = (
     AccountMutation,
     MoneyMutation,
     FreezeMutation,
     ProductMutation,
     LoanMutation,
+    ReconciliationMutation,
 )
 TYPE_EXTENSIONS: tuple[type, ...] = (CustomerAccounts, AccountStatements, CustomerLoans)
 
@@ -64,7 +78,7 @@ def crm_type_extensions() -> tuple[type, ...]:
 
 @hookimpl
 def crm_types() -> list[type]:
-    return [Account, AccountFreeze, Transaction, Transfer, Loan]
+    return [Account, AccountFreeze, Transaction, Transfer, Loan, ReconciliationException]
 
 
 @hookimpl
@@ -115,3 +129,5 @@ def crm_demo_data():  # type: ignore[no-untyped-def]
 @hookimpl
 def crm_cli(app, settings):  # type: ignore[no-untyped-def]
     app.add_typer(cli.ledger, name="ledger")
+    app.command("reconcile")(cli.reconcile)
+    app.command("report")(cli.report)

@@ -12,7 +12,7 @@ from core.errors import ConfigurationError
 
 
 class FinanceSettings(BaseSettings):
-    """Loan approval limits and penalty interest."""
+    """Loan approval limits, penalty interest and the anomaly rules of reconciliation."""
 
     model_config = SettingsConfigDict(env_prefix="CRM_", frozen=True, extra="ignore")
 
@@ -26,6 +26,30 @@ class FinanceSettings(BaseSettings):
         ge=1,
         le=10,
         description="Overdue principal accrues penalty interest at this many times the loan rate.",
+    )
+    large_cash_threshold: Decimal = Field(
+        default=Decimal(50_000),
+        gt=0,
+        description="A cash movement of this much (CNY) or more is reported as large-value.",
+    )
+    structuring_margin: Decimal = Field(
+        default=Decimal("0.1"),
+        gt=0,
+        lt=1,
+        description="Cash movements within this share below the large-value threshold count "
+        "as just under it.",
+    )
+    structuring_movements: int = Field(
+        default=2,
+        ge=2,
+        description="This many just-under movements by one customer in a day are flagged.",
+    )
+    pass_through_share: Decimal = Field(
+        default=Decimal("0.9"),
+        gt=0,
+        le=1,
+        description="An account that pays out this share of what came in the same day, when "
+        "what came in reaches the large-value threshold, is flagged as in-and-straight-out.",
     )
 
 

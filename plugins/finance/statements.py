@@ -3,8 +3,6 @@ dates, with the balances it opened and closed the period at."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import RequestError
+from plugins.finance.csv_text import csv_text
 from plugins.finance.models import Account, JournalEntry, Posting
 
 LONGEST_PERIOD_DAYS = 366
@@ -46,33 +45,29 @@ class Statement:
         )
 
     def as_csv(self) -> str:
-        """The statement as CSV (UTF-8 text, a header row, amounts as plain decimals)."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["account_no", self.account.account_no, "currency", self.account.currency])
-        writer.writerow(["period", self.period_from.isoformat(), self.period_to.isoformat()])
-        writer.writerow(["opening_balance", self.opening_balance])
-        writer.writerow(["value_date", "posted_at", "kind", "debit", "credit", "balance", "memo"])
-        for line in self.lines:
-            amount = line.posting.amount
-            writer.writerow(
-                [
-                    line.posting.value_date.isoformat(),
-                    line.posting.posted_at.isoformat(),
-                    line.posting.kind,
-                    -amount if amount < 0 else "",
-                    amount if amount > 0 else "",
-                    line.posting.balance_after,
-                    _safe(line.memo or ""),
-                ]
-            )
-        writer.writerow(["closing_balance", self.closing_balance])
-        return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Defuse a memo that a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        """The statement as CSV (``plugins.finance.csv_text``)."""
+        account = self.account
+        return csv_text(
+            [
+                ["account_no", account.account_no, "currency", account.currency],
+                ["period", self.period_from.isoformat(), self.period_to.isoformat()],
+                ["opening_balance", self.opening_balance],
+                ["value_date", "posted_at", "kind", "debit", "credit", "balance", "memo"],
+                *(
+                    [
+                        line.posting.value_date.isoformat(),
+                        line.posting.posted_at.isoformat(),
+                        line.posting.kind,
+                        -line.posting.amount if line.posting.amount < 0 else "",
+                        line.posting.amount if line.posting.amount > 0 else "",
+                        line.posting.balance_after,
+                        line.memo or "",
+                    ]
+                    for line in self.lines
+                ),
+                ["closing_balance", self.closing_balance],
+            ]
+        )
 
 
 async def statement_of(

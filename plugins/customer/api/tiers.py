@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
+from core.business_day import open_business_date
 from core.context import Context
 from core.graphql import UserError, extends, mutation, node_id
 from core.loaders import all_per_key
@@ -25,6 +26,7 @@ class TierChangeType:
     from_tier: CustomerTier
     to_tier: CustomerTier
     changed_at: datetime
+    business_date: date = strawberry.field(description="The business date it counts on.")
 
     @strawberry.field(description="Assets under management that earned the new tier.")
     def assets(self, root: strawberry.Parent[TierChange]) -> Money:
@@ -85,6 +87,7 @@ class TierMutation:
             context.runtime.plugins,
             context.runtime.events,
             list(await context.session.scalars(wanted)),  # type: ignore[arg-type]
+            on=await open_business_date(context.session, context.runtime.settings),
         )
         return RecomputeTiersPayload(
             examined=done.examined, upgraded=done.upgraded, downgraded=done.downgraded

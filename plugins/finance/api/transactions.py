@@ -13,6 +13,7 @@ from strawberry.types import Info
 from core.graphql import int_ids, model_type_check
 from core.money import Money
 from plugins.finance import loaders, models
+from plugins.finance.references import posting_reference
 
 
 @strawberry.enum
@@ -32,6 +33,10 @@ class Transaction(relay.Node):
     posted_at: datetime
 
     is_type_of = model_type_check(models.Posting)
+
+    @strawberry.field(description="The transaction reference (流水号) on statements.")
+    def reference(self, root: strawberry.Parent[models.Posting]) -> str:
+        return posting_reference(root.id, root.value_date)  # type: ignore[arg-type]
 
     @strawberry.field
     def direction(self, root: strawberry.Parent[models.Posting]) -> EntryDirection:

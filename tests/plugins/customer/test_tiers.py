@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,8 @@ from plugins.customer.settings import CustomerSettings
 from plugins.customer.tiers import recompute_tiers
 from tests.plugins.customer.conftest import global_id as gid
 from tests.plugins.customer.people import register
+
+TODAY = date(2026, 11, 29)
 
 RECOMPUTE = "mutation { recomputeTiers { examined upgraded downgraded errors { code } } }"
 HISTORY = """query($id: ID!) { customer(id: $id) { tier tierHistory {
@@ -105,7 +108,7 @@ async def test_the_batch_works_through_customers_in_chunks(runtime, staff, holdi
         holdings.by_customer[customer.id] = Decimal(50_000)
 
     async with runtime.database.transaction(Mode.WRITE) as session:
-        done = await recompute_tiers(session, runtime.plugins, runtime.events)
+        done = await recompute_tiers(session, runtime.plugins, runtime.events, on=TODAY)
 
     assert (done.examined, done.upgraded) == (5, 3)
     async with runtime.database.transaction(Mode.READ) as session:
@@ -125,7 +128,7 @@ async def test_each_change_is_announced_to_other_plugins(runtime, staff, holding
     holdings.by_customer[customer.id] = Decimal(6_000_000)
 
     async with runtime.database.transaction(Mode.WRITE) as session:
-        await recompute_tiers(session, runtime.plugins, runtime.events)
+        await recompute_tiers(session, runtime.plugins, runtime.events, on=TODAY)
     stop()
 
     assert announced == [("customer.tier_changed", "MASS", "PRIVATE", True)]

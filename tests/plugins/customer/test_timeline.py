@@ -119,6 +119,7 @@ def tier_change(customer_id: int, at: datetime, up: bool = True) -> TierChange:
         to_tier=high if up else low,
         assets=Decimal("60000.00"),
         changed_at=at,
+        business_date=at.date(),
     )
 
 

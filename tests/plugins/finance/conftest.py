@@ -4,9 +4,13 @@ branches and their staff, plus accounts opened and money moved through the API."
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +31,7 @@ from tests.plugins.customer.conftest import (  # noqa: F401  (fixtures, shared)
     password_hash,
 )
 
+CRM = Path(sys.executable).with_name("crm")
 ACCOUNT_FIELDS = """
   id accountNo kind status currency
   balance { amount currency } availableBalance { amount currency }
@@ -239,6 +244,15 @@ class Books:
     async def close_days(self, until: date) -> list[DayClosed]:
         """Run the end-of-day batch until ``until`` is the open business date."""
         return await close_business_days(self.runtime, until)
+
+
+def crm(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``crm`` as an operator would, on the test database, with no other CRM_ variable."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CRM_")}
+    env["CRM_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [str(CRM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def global_id_of(node: dict[str, Any]) -> str:
