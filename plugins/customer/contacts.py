@@ -95,7 +95,7 @@ async def schedule_follow_up(
             "DUE_DATE_IN_PAST", "A follow-up cannot be due before today.", ["input", "dueOn"]
         )
     if assignee_id is not None and assignee_id != by.user_id:
-        await _assignee(session, customer, assignee_id)
+        await staff_who_can_reach(session, customer, assignee_id)
     follow_up = FollowUp(
         customer_id=customer.id,  # type: ignore[arg-type]
         assignee_id=assignee_id if assignee_id is not None else by.user_id,
@@ -108,7 +108,7 @@ async def schedule_follow_up(
     return follow_up
 
 
-async def _assignee(session: AsyncSession, customer: Customer, user_id: int) -> User:
+async def staff_who_can_reach(session: AsyncSession, customer: Customer, user_id: int) -> User:
     """The active member of staff ``user_id`` names, if the customer is within their reach."""
     user = await session.get(User, user_id)
     if user is not None and user.is_active:

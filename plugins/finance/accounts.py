@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authorization import Principal
 from core.business_day import hold_business_date
 from core.errors import BusinessError
+from core.money import checked_amount
 from core.sequences import next_number
 from core.settings import Settings
 from plugins.customer.models import Customer, CustomerStatus
 from plugins.finance import idempotency
-from plugins.finance.amounts import checked_amount
 from plugins.finance.dates import add_months
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.locks import lock_customer_accounts

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authorization import Principal
 from core.columns import utcnow
 from core.errors import BusinessError
+from core.money import checked_amount
 from core.validation import clean_text
-from plugins.finance.amounts import checked_amount
 from plugins.finance.locks import lock_customer_accounts
 from plugins.finance.models import REASON_MAX, Account, AccountStatus, Freeze, FreezeMode
 from plugins.finance.movements import not_found

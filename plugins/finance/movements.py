@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authorization import Principal
 from core.business_day import hold_business_date
 from core.errors import BusinessError
+from core.money import checked_amount
 from core.settings import Settings
 from core.validation import clean_text
 from plugins.finance import idempotency
-from plugins.finance.amounts import checked_amount
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.locks import lock_customer_accounts, lock_internal_account
 from plugins.finance.models import MEMO_MAX, Account, AccountKind, AccountStatus, InternalAccount

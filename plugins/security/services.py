@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import Role
+from core.authorization import PermissionTable, Role
 from core.db import flush_or_refuse
 from core.errors import BusinessError
 from core.validation import clean_text
@@ -116,3 +116,15 @@ async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, 
     for user_id, role in rows:
         found[user_id].append(Role(role))
     return found
+
+
+async def active_user_may(
+    session: AsyncSession, permissions: PermissionTable, user_id: int, permission: str
+) -> bool:
+    """Whether ``user_id`` is an active member of staff whose roles grant
+    ``permission``: the test for giving someone work (an exception, a ticket)."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    roles = (await roles_of(session, [user_id]))[user_id]
+    return permission in permissions.for_roles(roles)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -232,7 +232,10 @@ def select_exceptions(
     if filter.found_to is not None:
         statement = statement.where(table.found_on <= filter.found_to)
     if filter.assignee_id is not None:
-        statement = statement.where(table.assignee_id == node_id(filter.assignee_id, "User"))
+        assignee = node_id(filter.assignee_id, "User")
+        statement = statement.where(
+            table.assignee_id == assignee if assignee is not None else false()
+        )
     return statement
 
 

@@ -20,13 +20,13 @@ from core.business_day import hold_business_date
 from core.check_digits import luhn_digit
 from core.columns import utcnow
 from core.errors import BusinessError
+from core.money import checked_amount
 from core.sequences import next_number
 from core.settings import Settings
 from core.validation import clean_text
 from plugins.customer.models import Customer, CustomerStatus
 from plugins.customer.scope import in_scope
 from plugins.finance import idempotency
-from plugins.finance.amounts import checked_amount
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.loans.models import COMMENT_MAX, Installment, Loan, LoanStatus
 from plugins.finance.loans.products import find_loan_product

@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authorization import Principal
 from core.business_day import hold_business_date
 from core.errors import BusinessError
-from core.money import to_minor_units
+from core.money import checked_amount, to_minor_units
 from core.settings import Settings
 from plugins.finance import idempotency
-from plugins.finance.amounts import checked_amount
 from plugins.finance.interest_math import ACCRUAL_DIVISOR, accrued_to_pay
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.loans.lifecycle import lock_loan

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from core.errors import BusinessError
-from plugins.finance.amounts import checked_amount
+from core.money import checked_amount
 from plugins.finance.reconciliation.models import COUNTERPARTY_MAX, REFERENCE_MAX
 
 COLUMNS = ("reference", "value_date", "amount", "direction", "counterparty")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import Principal, Role
+from core.authorization import Principal
 from core.columns import utcnow
 from core.errors import BusinessError
 from core.runtime import Runtime
@@ -22,7 +22,7 @@ from plugins.finance.reconciliation.models import (
     ReconciliationException,
 )
 from plugins.finance.reconciliation.scope import exceptions_in_scope
-from plugins.security.models import User, UserRole
+from plugins.security.services import active_user_may
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,7 @@ async def work_exception(
 
 async def _check_assignee(session: AsyncSession, runtime: Runtime, user_id: int) -> None:
     """An exception goes to an active user who may work exceptions."""
-    roles = await session.scalars(
-        select(UserRole.role)
-        .join(User, User.id == UserRole.user_id)
-        .where(UserRole.user_id == user_id, User.is_active)
-    )
-    if RECONCILIATION_WORK not in runtime.permissions.for_roles(Role(r) for r in roles):
+    if not await active_user_may(session, runtime.permissions, user_id, RECONCILIATION_WORK):
         raise BusinessError(
             "INVALID_ASSIGNEE",
             "The assignee must be an active user who may work reconciliation exceptions.",
