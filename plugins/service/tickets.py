@@ -95,9 +95,8 @@ async def open_ticket(
     session.add(ticket)
     await session.flush()
     if ticket.kind is TicketKind.COMPLAINT:
-        session.add(
-            Complaint(ticket_id=ticket.id, received_on=now.astimezone(settings.zone).date())
-        )  # type: ignore[arg-type]
+        received_on = now.astimezone(settings.zone).date()
+        session.add(Complaint(ticket_id=ticket.id, received_on=received_on))  # type: ignore[arg-type]
     return ticket
 
 

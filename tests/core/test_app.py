@@ -47,7 +47,7 @@ async def test_readyz_names_the_branches_whose_migrations_are_pending(
     assert response.json() == {
         "status": "unavailable",
         "reason": "migrations pending",
-        "pending": ["kernel", "security", "customer", "finance", "service"],
+        "pending": ["kernel", "security", "customer", "finance", "marketing", "service"],
     }
 
 

@@ -9,7 +9,7 @@ from core.plugins import discover
 from schema.build import build_schema
 from tests.conftest import ROOT
 
-BUILT_IN = {"security", "customer", "finance", "service"}
+BUILT_IN = {"security", "customer", "finance", "service", "marketing"}
 
 
 def test_schema_graphql_is_current(runtime):

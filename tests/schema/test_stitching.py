@@ -43,7 +43,7 @@ def test_enabling_a_plugin_without_its_requirement_fails_with_a_clear_message(da
     assert str(refused.value) == (
         "plugin 'loyalty' requires plugin 'security', which is not enabled; "
         "add 'security' to CRM_PLUGINS "
-        "(installed plugins: customer, finance, loyalty, security, service)"
+        "(installed plugins: customer, finance, loyalty, marketing, security, service)"
     )
 
 

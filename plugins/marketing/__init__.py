@@ -1,0 +1,2 @@
+"""The marketing plugin: the product catalogue and suitability, marketing
+consent, segments and campaigns."""
