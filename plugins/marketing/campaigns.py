@@ -131,7 +131,7 @@ def _check_move(campaign: Campaign, to: CampaignStatus) -> None:
 
 
 def _move(campaign: Campaign, to: CampaignStatus) -> None:
-    _check_move(campaign, to)
+    """Make a move already checked with :func:`_check_move`."""
     campaign.status = to
     if to in (S.COMPLETED, S.CANCELLED):
         campaign.ended_at = utcnow()
