@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +20,12 @@ from plugins.finance.reports.balances import BalanceGrouping
 from plugins.finance.reports.dates import reportable
 
 strawberry.enum(BalanceGrouping)
+
+
+class Reported(Protocol):
+    """A report as computed; its CSV is written only when asked for."""
+
+    def as_csv(self) -> str: ...
 
 
 def _amounts(by_currency: dict[str, Decimal] | None) -> list[Money] | None:
@@ -46,7 +53,11 @@ class BalanceReport:
         "null for a branch's view."
     )
     ties: bool | None = strawberry.field(description="Whether the totals tie to the ledger.")
-    csv: str
+    source: strawberry.Private[Reported]
+
+    @strawberry.field(description="The report as CSV, for download or print.")
+    def csv(self) -> str:
+        return self.source.as_csv()
 
 
 @strawberry.type
@@ -74,7 +85,11 @@ class TrialBalance:
     lines: list[TrialBalanceLine]
     totals: list[TrialBalanceTotal] = strawberry.field(description="One per currency.")
     balanced: bool
-    csv: str
+    source: strawberry.Private[Reported]
+
+    @strawberry.field(description="The report as CSV, for download or print.")
+    def csv(self) -> str:
+        return self.source.as_csv()
 
 
 @strawberry.type
@@ -98,7 +113,11 @@ class LoanBook:
         description="Loans receivable in the ledger; null for a branch's view."
     )
     ties: bool | None
-    csv: str
+    source: strawberry.Private[Reported]
+
+    @strawberry.field(description="The report as CSV, for download or print.")
+    def csv(self) -> str:
+        return self.source.as_csv()
 
 
 def _loan_row(row: loan_book.LoanBookRow) -> LoanBookRow:
@@ -144,7 +163,7 @@ class ReportQuery:
             totals=_amounts(report.totals),  # type: ignore[arg-type]
             ledger_totals=_amounts(report.ledger),
             ties=report.ties,
-            csv=report.as_csv(),
+            source=report,
         )
 
     @query(permission=REPORT_READ)
@@ -179,7 +198,7 @@ class ReportQuery:
                 for t in report.totals
             ],
             balanced=report.balanced,
-            csv=report.as_csv(),
+            source=report,
         )
 
     @query(permission=REPORT_READ)
@@ -195,5 +214,5 @@ class ReportQuery:
             totals=[_loan_row(row) for row in report.totals.values()],
             ledger_principal=_amounts(report.ledger),
             ties=report.ties,
-            csv=report.as_csv(),
+            source=report,
         )
