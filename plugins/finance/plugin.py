@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import hookimpl
-from plugins.finance import cli, demo, holdings, permissions
+from plugins.finance import cli, demo, holdings, marketing, permissions
 from plugins.finance.api.accounts import (
     Account,
     AccountFreeze,
@@ -109,6 +109,16 @@ def crm_end_of_day_steps():  # type: ignore[no-untyped-def]
 @hookimpl
 def crm_customer_assets():  # type: ignore[no-untyped-def]
     return holdings.deposits_held()
+
+
+@hookimpl(optionalhook=True)  # marketing's; finance runs without it
+def crm_marketing_holdings():  # type: ignore[no-untyped-def]
+    return marketing.holdings()
+
+
+@hookimpl(optionalhook=True)
+def crm_marketing_balance_changes(since):  # type: ignore[no-untyped-def]
+    return marketing.balance_changes(since)
 
 
 @hookimpl

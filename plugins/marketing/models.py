@@ -124,6 +124,11 @@ class Campaign(SQLModel, table=True):
     ends_on: date | None = None
     budget: Decimal | None = Field(default=None, sa_type=MinorUnits())
     objective: str | None = Field(default=None, max_length=TEXT_MAX)
+    message: str | None = Field(
+        default=None,
+        max_length=TEXT_MAX,
+        description="The text sent to members by e-mail, SMS or app; the name is its subject.",
+    )
     branch_id: int | None = Field(
         default=None,
         foreign_key="security_branch.id",

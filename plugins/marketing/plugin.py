@@ -10,6 +10,7 @@ import strawberry
 
 from core.hookspecs import hookimpl
 from plugins.marketing import demo, permissions
+from plugins.marketing import hookspecs as hookspecs  # offered to the plugins holding products
 from plugins.marketing.api.campaigns import (
     Campaign,
     CampaignMutation,
@@ -18,6 +19,9 @@ from plugins.marketing.api.campaigns import (
     Segment,
 )
 from plugins.marketing.api.products import ProductMutation, ProductQuery
+from plugins.marketing.delivery import models as delivery_tables  # noqa: F401  (registered)
+from plugins.marketing.events import models as event_tables  # noqa: F401
+from plugins.marketing.leads import models as lead_tables  # noqa: F401
 from plugins.marketing.membership import move_memberships
 from plugins.marketing.products import seed_standard_products
 

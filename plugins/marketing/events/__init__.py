@@ -1,0 +1,1 @@
+"""Wealth seminars and VIP salons: invitations, RSVPs, attendance and follow-ups."""
