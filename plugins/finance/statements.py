@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.csv_text import csv_text
 from core.errors import RequestError
-from plugins.finance.csv_text import csv_text
 from plugins.finance.models import Account, JournalEntry, Posting
 
 LONGEST_PERIOD_DAYS = 366

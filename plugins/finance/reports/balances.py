@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import DataScope, Principal
 from core.columns import MinorUnits
+from core.csv_text import csv_text
 from plugins.customer.models import Customer
 from plugins.customer.tiers import tier_at_close_of
-from plugins.finance.csv_text import csv_text
 from plugins.finance.models import Account, Posting, Product
 from plugins.finance.reports.ledger_totals import balances_as_of
 from plugins.security.models import Branch

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal
 from core.columns import MinorUnits
+from core.csv_text import csv_text
 from core.end_of_day import EndOfDayRun
 from core.errors import RequestError
 from plugins.customer.models import Customer
-from plugins.finance.csv_text import csv_text
 from plugins.finance.interest_math import ACCRUAL_DIVISOR
 from plugins.finance.loans.models import Installment, Loan, LoanStatus
 from plugins.finance.models import InternalAccount

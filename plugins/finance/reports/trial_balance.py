@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import MinorUnits
-from plugins.finance.csv_text import csv_text
+from core.csv_text import csv_text
 from plugins.finance.models import Account, InternalAccount, Posting, Product
 
 ZERO = Decimal("0.00")

@@ -1,4 +1,4 @@
-"""CSV as the finance plugin writes it: UTF-8 text, ``\\n`` line ends, amounts
+"""CSV as the ``crm`` reports write it: UTF-8 text, ``\\n`` line ends, amounts
 as plain decimals, and no cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
