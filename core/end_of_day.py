@@ -9,10 +9,13 @@ every step in one write transaction that holds the business date exclusively
 - a crash half-way leaves the date either fully processed or not at all;
 - no posting lands between a step that reads balances and one that pays on them.
 
-Steps run in two phases: :attr:`Phase.POSTINGS` (money moves: maturities,
+Steps run in phases: :attr:`Phase.POSTINGS` (money moves: maturities,
 interest, loan collections), then :attr:`Phase.REVIEWS` (work that reads the
 day's final figures: tiers, SLA escalation); within a phase, in plugin
-dependency order, then in the order a plugin lists them.
+dependency order, then in the order a plugin lists them. :attr:`Phase.DISPATCH`
+steps (sending what the day queued to the outside world) run once the date is
+committed, outside its transaction: a slow or unreachable gateway can neither
+hold the day's locks nor undo its closing.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ class Phase(enum.IntEnum):
     """Steps that move money."""
     REVIEWS = 2
     """Steps that read what the day's postings left."""
+    DISPATCH = 3
+    """Steps that talk to the outside world, after the date is committed. Their
+    ``session`` is in no transaction: they commit their work in parts, as they go."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,8 @@ async def close_business_day(
         if before is not None and today >= before:
             return None
         closed = DayClosed(today)
-        for step in steps_of(runtime):
+        steps = steps_of(runtime)
+        for step in (step for step in steps if step.phase is not Phase.DISPATCH):
             if on_step is not None:
                 on_step(today, step)
             closed.report[step.name] = await step.run(ClosingDay(today, session, runtime))
@@ -116,7 +123,27 @@ async def close_business_day(
             )
         )
         await move_business_date(session, today + timedelta(days=1))
+    if dispatch := [step for step in steps if step.phase is Phase.DISPATCH]:
+        await _dispatch(runtime, closed, dispatch, on_step)
     return closed
+
+
+async def _dispatch(
+    runtime: Runtime,
+    closed: DayClosed,
+    steps: list[EndOfDayStep],
+    on_step: Callable[[date, EndOfDayStep], None] | None,
+) -> None:
+    """Run the closed date's DISPATCH steps and add their lines to its report."""
+    async with runtime.database.session(Mode.WRITE) as session:
+        for step in steps:
+            if on_step is not None:
+                on_step(closed.business_date, step)
+            day = ClosingDay(closed.business_date, session, runtime)
+            closed.report[step.name] = await step.run(day)
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        run = await session.get_one(EndOfDayRun, closed.business_date)
+        run.report = json.dumps(closed.report, ensure_ascii=False)
 
 
 async def close_business_days(

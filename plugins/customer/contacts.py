@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal
@@ -70,6 +70,17 @@ async def record_interaction(
     session.add(interaction)
     await session.flush()
     return interaction
+
+
+def last_contacts() -> Select[tuple[int, datetime]]:
+    """Each contacted customer's last contact, as SQL: ``customer_id`` and
+    ``last_contact_at`` (UTC); customers never contacted are not in it. For
+    other plugins to find customers by how long ago they were last contacted
+    without reading this plugin's tables (one index scan, however many)."""
+    return select(
+        Interaction.customer_id.label("customer_id"),
+        func.max(Interaction.occurred_at).label("last_contact_at"),
+    ).group_by(Interaction.customer_id)
 
 
 async def schedule_follow_up(

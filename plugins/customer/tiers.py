@@ -112,3 +112,20 @@ async def _write(session: AsyncSession, changes: list[TierChanged], on: date) ->
             for change in changes
         ],
     )
+
+
+async def latest_tier_changes(
+    session: AsyncSession, customer_ids: Sequence[int], since: date
+) -> dict[int, TierChange]:
+    """Each of the customers' latest tier change counting on or after ``since``
+    (for other plugins: a tier just reached), in one statement; customers whose
+    tier has not moved since are left out."""
+    if not customer_ids:
+        return {}
+    latest = (
+        select(func.max(TierChange.id))
+        .where(TierChange.customer_id.in_(customer_ids), TierChange.business_date >= since)  # type: ignore[attr-defined]
+        .group_by(TierChange.customer_id)
+    )
+    rows = await session.scalars(select(TierChange).where(TierChange.id.in_(latest)))  # type: ignore[union-attr]
+    return {change.customer_id: change for change in rows}

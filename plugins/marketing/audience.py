@@ -1,13 +1,17 @@
 """Audiences: a customer filter (the customer plugin's, as front ends know it)
-kept as JSON in a segment or a campaign, and turned back into SQL when used,
-within the data scope of whoever uses it."""
+and this plugin's own criteria (:mod:`plugins.marketing.criteria`), kept as
+JSON in a segment or a campaign, and turned back into SQL when used, within
+the data scope of whoever uses it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from core.authorization import Principal
@@ -22,6 +26,13 @@ from plugins.customer.models import (
     RiskProfile,
 )
 from plugins.customer.scope import in_scope
+from plugins.marketing.criteria import (
+    CRITERIA_KEYS,
+    Calendar,
+    Criteria,
+    checked_criteria,
+    criteria_clauses,
+)
 
 
 def filter_to_json(given: CustomerFilter) -> dict[str, Any]:
@@ -41,7 +52,8 @@ def filter_to_json(given: CustomerFilter) -> dict[str, Any]:
 
 
 def filter_from_json(rules: dict[str, Any]) -> CustomerFilter:
-    given = dict(rules)
+    """The customer filter in saved rules (their other criteria left out)."""
+    given = {name: value for name, value in rules.items() if name not in CRITERIA_KEYS}
     enums = {"tier": CustomerTier, "risk_profile": RiskProfile, "status": CustomerStatus}
     for name, kind in enums.items():
         if name in given:
@@ -68,16 +80,34 @@ def checked_rules(rules: dict[str, Any], plugins: PluginRegistry) -> dict[str, A
     return rules
 
 
+async def checked_audience(
+    session: AsyncSession,
+    plugins: PluginRegistry,
+    rules: dict[str, Any],
+    today: date,
+    at: Sequence[str],
+) -> dict[str, Any]:
+    """``rules`` (a customer filter and criteria) if they can be evaluated;
+    otherwise the refusal, as a business error, before anything is saved."""
+    checked_rules(rules, plugins)
+    await checked_criteria(session, plugins, Criteria.from_json(rules), today, at)
+    return rules
+
+
 def audience_of(
     rules: dict[str, Any],
     principal: Principal,
     plugins: PluginRegistry,
     branch_id: int | None = None,
+    *,
+    calendar: Calendar,
 ) -> Select[tuple[int]]:
     """The ids of the active customers ``rules`` select: of ``branch_id`` when
     given (a branch's campaign), else those ``principal`` may reach. Closed
-    customers never, whatever the rules say."""
+    customers never, whatever the rules say. Ages and dates in the rules are
+    the bank's, on ``calendar``."""
     reach = Customer.branch_id == branch_id if branch_id is not None else in_scope(principal)
     statement = select(Customer.id).where(reach)
     audience = filtered(statement, filter_from_json(rules), plugins)
-    return audience.where(Customer.status == CustomerStatus.ACTIVE)
+    criteria = criteria_clauses(Criteria.from_json(rules), plugins, calendar)
+    return audience.where(Customer.status == CustomerStatus.ACTIVE, *criteria)

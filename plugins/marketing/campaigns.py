@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, exists, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ from core.validation import clean_text
 from plugins.customer.models import Customer
 from plugins.marketing.audience import audience_of
 from plugins.marketing.consent import has_opted_out, opted_out
+from plugins.marketing.criteria import Calendar
+from plugins.marketing.delivery.outbox import queue_messages
 from plugins.marketing.models import (
     NAME_MAX,
     TEXT_MAX,
@@ -68,6 +71,7 @@ class Plan:
     product_code: str | None = None
     budget: Decimal | None = None
     objective: str | None = None
+    message: str | None = None
 
 
 async def create_campaign(session: AsyncSession, by: Principal, plan: Plan) -> Campaign:
@@ -93,6 +97,10 @@ async def create_campaign(session: AsyncSession, by: Principal, plan: Plan) -> C
         budget=checked_amount(plan.budget, ["input", "budget"]) if plan.budget else None,
         objective=clean_text(
             plan.objective or "", field=["input", "objective"], max_length=TEXT_MAX, required=False
+        )
+        or None,
+        message=clean_text(
+            plan.message or "", field=["input", "message"], max_length=TEXT_MAX, required=False
         )
         or None,
         branch_id=by.branch_id,
@@ -173,7 +181,10 @@ async def launch_campaign(
     by: Principal,
     campaign_id: int | None,
     today: date,
+    *,
+    zone: ZoneInfo,
 ) -> Campaign:
+    """``today`` and ``zone`` are the bank's (the audience's ages and dates are counted in them)."""
     campaign = await campaign_for_update(session, by, campaign_id)
     _check_move(campaign, S.RUNNING)
     rules = await _rules(session, campaign)
@@ -212,7 +223,9 @@ async def launch_campaign(
             literal(now, UTCDateTime),
         )
         .where(
-            Customer.id.in_(audience_of(rules, by, plugins, campaign.branch_id)),  # type: ignore[union-attr]
+            Customer.id.in_(  # type: ignore[union-attr]
+                audience_of(rules, by, plugins, campaign.branch_id, calendar=Calendar(today, zone))
+            ),
             suitable_customers(product, today),
             ~opted_out(campaign.channel),
             ~recently_targeted,
@@ -233,6 +246,7 @@ async def launch_campaign(
     campaign.launched_at = now
     session.add(campaign)
     await session.flush()
+    await queue_messages(session, campaign)
     return campaign
 
 

@@ -55,7 +55,9 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
     )
     running, completed, _ = [await create_campaign(session, admin, plan) for plan in plans]
     for campaign in (running, completed):
-        await launch_campaign(session, options.runtime.plugins, admin, campaign.id, today)
+        await launch_campaign(
+            session, options.runtime.plugins, admin, campaign.id, today, zone=settings.zone
+        )
         members = await session.scalars(
             select(Membership).where(Membership.campaign_id == campaign.id)
         )

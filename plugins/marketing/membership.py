@@ -1,7 +1,7 @@
 """Memberships across a merge of customers: the duplicate's campaigns become
 the survivor's; where both were targeted by one campaign, one membership
-stays, as far along as the further of the two, with both histories; an
-opt-out of either holds for the survivor."""
+stays, as far along as the further of the two, with both histories (and
+messages: see ``merge_messages``); an opt-out of either holds for the survivor."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from core.db import insert_for
 from plugins.marketing.campaigns import STAGE
+from plugins.marketing.delivery.outbox import merge_messages
 from plugins.marketing.models import Membership, MembershipStatus, OptOut, Response
 
 
@@ -37,6 +38,7 @@ async def move_memberships(session: AsyncSession, survivor_id: int, duplicate_id
             .where(Response.membership_id == duplicate.id)
             .values(membership_id=survivor.id)
         )
+        await merge_messages(session, duplicate.id, survivor.id)  # type: ignore[arg-type]
         await session.delete(duplicate)
     await session.flush()
     await session.execute(

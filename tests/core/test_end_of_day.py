@@ -310,7 +310,31 @@ async def test_posting_steps_run_before_review_steps_whatever_order_they_are_lis
     # the customer plugin's review comes after every plugin's postings, ours included
     assert order.index("test.posting") < order.index("customer.tiers")
     assert order.index("finance.interest_settlement") < order.index("customer.tiers")
-    assert order[-1] == "test.review"
+    # then only the steps that dispatch to the outside world, after the commit
+    assert order[order.index("test.review") + 1 :] == ["marketing.delivery"]
+
+
+async def test_dispatch_steps_run_once_the_date_is_committed_and_join_its_report(
+    runtime: Runtime, steps_plugin: StepsPlugin
+):
+    await make_open(runtime, MARCH_10)
+    seen: list[date] = []
+
+    async def dispatch(day: ClosingDay) -> str:
+        # another connection already sees the date closed: it is committed
+        async with runtime.database.transaction(Mode.READ) as session:
+            seen.extend(await session.scalars(select(EndOfDayRun.business_date)))
+        return "3 sent"
+
+    steps_plugin.steps = [EndOfDayStep("test.dispatch", dispatch, Phase.DISPATCH)]
+
+    closed = await close_business_day(runtime)
+
+    assert closed is not None
+    assert MARCH_10 in seen
+    async with runtime.database.transaction(Mode.READ) as session:
+        run = await session.get_one(EndOfDayRun, MARCH_10)
+    assert json.loads(run.report)["test.dispatch"] == "3 sent"
 
 
 async def test_within_a_plugin_steps_run_in_the_order_it_lists_them(runtime: Runtime):

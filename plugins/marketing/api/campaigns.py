@@ -25,8 +25,10 @@ from plugins.customer.api.customers import (
 )
 from plugins.customer.models import Customer as CustomerRow
 from plugins.marketing import loaders, models
+from plugins.marketing.api.delivery import CampaignDelivery
 from plugins.marketing.api.products import Product
-from plugins.marketing.audience import audience_of, checked_rules, filter_to_json
+from plugins.marketing.api.segment_rules import SegmentRules, audience_json
+from plugins.marketing.audience import audience_of, checked_audience
 from plugins.marketing.campaigns import (
     Answer,
     Plan,
@@ -36,6 +38,8 @@ from plugins.marketing.campaigns import (
     record_response,
 )
 from plugins.marketing.consent import restore_consent, withdraw_consent
+from plugins.marketing.criteria import Calendar
+from plugins.marketing.delivery.loaders import message_counts
 from plugins.marketing.models import CampaignChannel, CampaignStatus, MembershipStatus
 from plugins.marketing.permissions import (
     CAMPAIGN_MANAGE,
@@ -62,7 +66,12 @@ class Segment(relay.Node):
     @strawberry.field(description="How many active customers in your scope it selects now.")
     async def size(self, root: strawberry.Parent[models.Segment], info: Info) -> int:
         context: Context = info.context
-        audience = audience_of(root.rules, context.user, context.runtime.plugins)
+        audience = audience_of(
+            root.rules,
+            context.user,
+            context.runtime.plugins,
+            calendar=Calendar.of(context.runtime.settings),
+        )
         return await count(context.session, audience)
 
     @strawberry.field(description="The customers in your scope it selects now, by id.")
@@ -74,7 +83,12 @@ class Segment(relay.Node):
         after: str | None = None,
     ) -> CustomerConnection:
         context: Context = info.context
-        audience = audience_of(root.rules, context.user, context.runtime.plugins)
+        audience = audience_of(
+            root.rules,
+            context.user,
+            context.runtime.plugins,
+            calendar=Calendar.of(context.runtime.settings),
+        )
         statement = select(CustomerRow).where(CustomerRow.id.in_(audience))  # type: ignore[union-attr]
         page = await keyset_page(
             context.session,
@@ -108,6 +122,7 @@ class Campaign(relay.Node):
     starts_on: date | None
     ends_on: date | None
     objective: str | None
+    message: str | None
     launched_at: datetime | None
 
     is_type_of = model_type_check(models.Campaign)
@@ -115,6 +130,12 @@ class Campaign(relay.Node):
     @strawberry.field(description="Customers targeted at launch.")
     async def member_count(self, root: strawberry.Parent[models.Campaign], info: Info) -> int:
         return await info.context.loader(loaders.member_counts).load(root.id)
+
+    @strawberry.field(description="Its messages' progress (e-mail, SMS and app campaigns).")
+    async def delivery(
+        self, root: strawberry.Parent[models.Campaign], info: Info
+    ) -> CampaignDelivery:
+        return CampaignDelivery(counts=await info.context.loader(message_counts).load(root.id))
 
     @strawberry.field
     def budget(self, root: strawberry.Parent[models.Campaign]) -> Money | None:
@@ -238,8 +259,13 @@ class CampaignQuery:
 @strawberry.input
 class SaveSegmentInput:
     name: str
-    rules: CustomerFilter
+    rules: CustomerFilter | None = strawberry.field(
+        default=None, description="Customer criteria only; or give `segmentRules`."
+    )
     description: str | None = None
+    segment_rules: SegmentRules | None = strawberry.field(
+        default=None, description="The customer criteria and the others (age, products...)."
+    )
 
 
 @strawberry.type
@@ -257,12 +283,19 @@ class CreateCampaignInput:
     audience: CustomerFilter | None = strawberry.field(
         default=None, description="Who the campaign targets when it is launched."
     )
+    audience_rules: SegmentRules | None = strawberry.field(
+        default=None, description="Instead of `audience`: full rules (age, products...)."
+    )
     segment_id: relay.GlobalID | None = strawberry.field(
         default=None, description="A saved segment as the audience, instead of `audience`."
     )
     product_code: str | None = None
     budget: Decimal | None = strawberry.field(default=None, description="In CNY.")
     objective: str | None = None
+    message: str | None = strawberry.field(
+        default=None,
+        description="What e-mail, SMS and app campaigns send; the name is its subject.",
+    )
 
 
 @strawberry.input
@@ -309,11 +342,22 @@ class CampaignMutation:
     async def save_segment(self, info: Info, input: SaveSegmentInput) -> SegmentPayload:
         """Save a named audience."""
         context: Context = info.context
+        rules = audience_json(input.rules, input.segment_rules, ("rules", "segmentRules"))
+        if rules is None:
+            raise BusinessError(
+                "RULES_REQUIRED", "Give the segment rules.", ["input", "segmentRules"]
+            )
         segment = await save_segment(
             context.session,
             context.user,
             input.name,
-            checked_rules(filter_to_json(input.rules), context.runtime.plugins),
+            await checked_audience(
+                context.session,
+                context.runtime.plugins,
+                rules,
+                context.runtime.settings.today(),
+                ["input", "segmentRules"],
+            ),
             input.description,
         )
         return SegmentPayload(segment=segment)  # type: ignore[arg-type]
@@ -329,6 +373,17 @@ class CampaignMutation:
                 raise BusinessError(
                     "NOT_FOUND", "There is no such segment.", ["input", "segmentId"]
                 )
+        audience = audience_json(
+            input.audience, input.audience_rules, ("audience", "audienceRules")
+        )
+        if audience is not None:
+            audience = await checked_audience(
+                context.session,
+                context.runtime.plugins,
+                audience,
+                context.runtime.settings.today(),
+                ["input", "audienceRules"],
+            )
         campaign = await create_campaign(
             context.session,
             context.user,
@@ -337,13 +392,12 @@ class CampaignMutation:
                 channel=input.channel,
                 starts_on=input.starts_on,
                 ends_on=input.ends_on,
-                audience=checked_rules(filter_to_json(input.audience), context.runtime.plugins)
-                if input.audience
-                else None,
+                audience=audience,
                 segment_id=segment_id,
                 product_code=input.product_code,
                 budget=input.budget,
                 objective=input.objective,
+                message=input.message,
             ),
         )
         return CampaignPayload(campaign=campaign)  # type: ignore[arg-type]
@@ -364,6 +418,7 @@ class CampaignMutation:
             context.user,
             _campaign_id(input),
             context.runtime.settings.today(),
+            zone=context.runtime.settings.zone,
         )
         return CampaignPayload(campaign=campaign)  # type: ignore[arg-type]
 

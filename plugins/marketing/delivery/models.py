@@ -36,7 +36,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "marketing_outbox_message"
     __table_args__ = (
-        sa.UniqueConstraint("membership_id"),
+        sa.Index("ix_marketing_outbox_membership", "membership_id"),
         sa.Index("ix_marketing_outbox_due", "status", "next_attempt_at"),
         sa.Index("ix_marketing_outbox_campaign", "campaign_id", "status"),
     )

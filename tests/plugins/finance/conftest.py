@@ -246,10 +246,13 @@ class Books:
         return await close_business_days(self.runtime, until)
 
 
-def crm(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``crm`` as an operator would, on the test database, with no other CRM_ variable."""
+def crm(
+    database_url: str, *args: str, cwd: Path, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``crm`` as an operator would, on the test database, with no other
+    CRM_ variable than ``settings``."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("CRM_")}
-    env["CRM_DATABASE_URL"] = database_url
+    env |= (settings or {}) | {"CRM_DATABASE_URL": database_url}
     return subprocess.run(
         [str(CRM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )

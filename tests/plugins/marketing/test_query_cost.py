@@ -46,13 +46,17 @@ async def bank_with(bank: Bank, customers: int) -> None:
             )
             for name in ("一月", "二月")
         ]
-        await launch_campaign(session, runtime.plugins, marketing, january.id, today)
+        await launch_campaign(
+            session, runtime.plugins, marketing, january.id, today, zone=runtime.settings.zone
+        )
         await session.execute(  # a month ago (out of the frequency cap), and contacted since
             update(Membership)
             .where(Membership.campaign_id == january.id)
             .values(targeted_at=utcnow() - timedelta(days=30), status=MembershipStatus.CONTACTED)
         )
-        await launch_campaign(session, runtime.plugins, marketing, february.id, today)
+        await launch_campaign(
+            session, runtime.plugins, marketing, february.id, today, zone=runtime.settings.zone
+        )
 
 
 async def statements_for(bank: Bank, sql: Any, first: int) -> tuple[int, list[Any]]:

@@ -148,12 +148,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['marketing_campaign.id'], ),
     sa.ForeignKeyConstraint(['membership_id'], ['marketing_membership.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('key'),
-    sa.UniqueConstraint('membership_id')
+    sa.UniqueConstraint('key')
     )
     with op.batch_alter_table('marketing_outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_marketing_outbox_campaign', ['campaign_id', 'status'], unique=False)
         batch_op.create_index('ix_marketing_outbox_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_marketing_outbox_membership', ['membership_id'], unique=False)
 
     with op.batch_alter_table('marketing_campaign', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message', sa.String(length=2000), nullable=True))
@@ -165,6 +165,7 @@ def downgrade() -> None:
         batch_op.drop_column('message')
 
     with op.batch_alter_table('marketing_outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_marketing_outbox_membership')
         batch_op.drop_index('ix_marketing_outbox_due')
         batch_op.drop_index('ix_marketing_outbox_campaign')
 
