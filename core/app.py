@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 import time
@@ -13,16 +14,25 @@ import orjson
 from cross_web import HTTPException  # what strawberry's views turn into 4xx responses
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from core import migrations
 from core.context import Context
+from core.http_errors import refusal
 from core.logging import configure_logging
+from core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from core.metrics import Metrics
+from core.request_limits import RequestRateLimit, RequestSizeLimit
 from core.runtime import Runtime
+from core.security_headers import SecurityHeaders
 from core.settings import load_settings
 
 log = logging.getLogger("crm.http")
@@ -32,8 +42,9 @@ REQUEST_ID_HEADER = "x-request-id"
 class GraphQLEndpoint(GraphQL):
     """Strawberry's ASGI view with the CRM's context and a fast JSON encoder.
 
-    Queries may come by GET; mutations only by POST (strawberry refuses them
-    over GET). GraphiQL is served at ``GET /graphql`` outside production.
+    Queries may come by GET; mutations only by POST (405 over GET, so that a
+    link or a prefetch never changes anything). GraphiQL is served at
+    ``GET /graphql`` outside production.
     """
 
     def __init__(self, runtime: Runtime, schema: Any) -> None:
@@ -47,22 +58,61 @@ class GraphQLEndpoint(GraphQL):
         return Context(
             runtime=self.runtime,
             request=request,
+            response=response,
             request_id=request.scope.get("crm.request_id", ""),
             token=bearer_token(request),
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's view, but its 4xx refusals answered GraphQL-shaped with a code."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = refused(error, scope["method"])
+        await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """Parse a request body, refusing with 400 anything but a JSON object or list."""
+        """Parse a request body, refusing with 400 anything but a JSON object."""
         try:
             parsed = orjson.loads(data)  # also refuses bytes that are not UTF-8
         except orjson.JSONDecodeError:
             raise HTTPException(400, "Unable to parse the request body as JSON.") from None
-        if not isinstance(parsed, dict | list):
+        if isinstance(parsed, list):
+            raise Refusal(400, "BATCH_NOT_SUPPORTED", "Send one operation per request.")
+        if not isinstance(parsed, dict):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
+
+
+class Refusal(HTTPException):
+    """A 4xx refusal of the endpoint with its stable code."""
+
+    def __init__(self, status_code: int, code: str, reason: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+
+
+REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def refused(error: HTTPException, method: str) -> Response:
+    """The answer to a refused request; a mutation sent by GET is 405 (``Allow: POST``)."""
+    cause = error.__cause__
+    if (
+        method == "GET"
+        and isinstance(cause, InvalidOperationTypeError)
+        and cause.operation_type is OperationType.MUTATION
+    ):
+        message = "Mutations must be sent by POST."
+        return refusal(405, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
+    code = getattr(error, "code", None) or REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
+    return refusal(error.status_code, code, error.reason)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -80,8 +130,9 @@ class RequestLog:
     request id and the client gets a bare 500 that carries the id too.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,6 +164,8 @@ class RequestLog:
             crashed = JSONResponse({"errors": [{"message": "Internal server error."}]}, 500)
             await crashed(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            self.metrics.observe_request(scope["path"], status, seconds)
             log.info(
                 "request",
                 extra={
@@ -120,7 +173,7 @@ class RequestLog:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
 
@@ -146,20 +199,54 @@ def create_app(runtime: Runtime) -> Starlette:
             )
         return JSONResponse({"status": "ready"})
 
+    async def metrics(request: Request) -> Response:
+        """For operators' scrapers; with ``CRM_METRICS_TOKEN`` set, only for
+        those who send it as a bearer token."""
+        token = runtime.settings.metrics_token
+        if token is not None:
+            sent = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(
+                sent.encode(), f"Bearer {token.get_secret_value()}".encode()
+            ):
+                return JSONResponse({"errors": [{"message": "Not allowed."}]}, status_code=403)
+        return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
         await runtime.close()
 
+    settings = runtime.settings
+    graphql = Route(
+        "/graphql",
+        GraphQLEndpoint(runtime, schema),
+        methods=["GET", "POST"],
+        middleware=[
+            Middleware(RequestRateLimit, runtime=runtime),
+            Middleware(RequestSizeLimit, max_bytes=settings.max_body_bytes),
+        ],
+    )
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(runtime, schema), methods=["GET", "POST"]),
+            graphql,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders, settings=settings),  # outermost: crashes get them too
+            Middleware(RequestLog, metrics=runtime.metrics),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+                max_age=600,
+            ),
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(RequestLog)  # type: ignore[arg-type]
     app.state.runtime = runtime
     app.state.schema = schema
     return app

@@ -76,6 +76,9 @@ class Principal:
     branch_id: int | None
     permissions: frozenset[str]
     session_id: str = ""
+    must_change_password: bool = False
+    """Signed in with a password someone else set: until it is changed, only
+    what any signed-in user may do is allowed (changing it, signing out)."""
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

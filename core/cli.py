@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from core import migrations
+from core.backup.cli import backup, restore
 from core.business_day import open_business_date
-from core.cli_support import date_option, fail, open_runtime, reachable, run
+from core.cli_support import date_option, emit, fail, open_runtime, reachable, run
 from core.db import Mode
 from core.end_of_day import EndOfDayStep, close_business_days
 from core.errors import ConfigurationError
@@ -72,6 +73,7 @@ def serve(
         workers=workers,
         log_config=None,
         server_header=False,
+        proxy_headers=False,  # CRM_TRUSTED_PROXIES decides whom to believe (core/client_address.py)
     )
 
 
@@ -118,10 +120,7 @@ def schema_export(
     from schema.build import build_schema
 
     sdl = str(build_schema(Runtime.create(load_settings()))) + "\n"
-    if output:
-        output.write_text(sdl, encoding="utf-8")
-    else:
-        typer.echo(sdl, nl=False)
+    emit(sdl, output)
 
 
 def plugins() -> None:
@@ -227,6 +226,8 @@ def build_cli(registry: PluginRegistry) -> typer.Typer:
     app.command()(plugins)
     app.command()(demo)
     app.command()(eod)
+    app.command()(backup)
+    app.command()(restore)
     app.add_typer(db, name="db")
     app.add_typer(schema_cli, name="schema")
     registry.hook.crm_cli(app=app, settings=load_settings())

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -25,6 +26,17 @@ def fail(message: str) -> NoReturn:
     """Stop the command with one line on standard error and exit status 2."""
     errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` (the ``-o`` option), or print it."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror}")
 
 
 def date_option(text: str, option: str) -> date:

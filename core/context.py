@@ -15,6 +15,7 @@ from core.events import DomainEvent
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+    from starlette.responses import Response
 
     from core.runtime import Runtime
 
@@ -37,9 +38,14 @@ class Context:
 
     runtime: Runtime
     request: Request | None = None
+    response: Response | None = None
+    """Status and headers set on it go out with the answer (e.g. 429 and Retry-After)."""
     request_id: str = ""
     token: str | None = None
     principal: Principal | None = None
+    personal_data_read: dict[str, None] = field(default_factory=dict)
+    """Global IDs of the objects whose personal data this request showed
+    unmasked (insertion-ordered), recorded in the audit log when it ends."""
     _session: AsyncSession | None = None
     _loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
 

@@ -51,5 +51,7 @@ class NotAuthenticated(RequestError):
 class Forbidden(RequestError):
     code = "FORBIDDEN"
 
-    def __init__(self, message: str = "You are not allowed to do this.") -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str = "You are not allowed to do this.", code: str | None = None
+    ) -> None:
+        super().__init__(message, code)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -22,13 +23,16 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
+from core.audit import OK, mutation_entry, record
 from core.authorization import Access
 from core.context import Context
-from core.errors import BusinessError, Forbidden
+from core.errors import BusinessError, Forbidden, RequestError
 from core.ids import parse_id
 
 T = TypeVar("T")
 Requirement = str | Access
+INTERNAL = "INTERNAL_SERVER_ERROR"
+log = logging.getLogger("crm.graphql")
 
 
 @strawberry.type(description="A business failure of a mutation.")
@@ -61,6 +65,8 @@ class Authorize(FieldExtension):
         principal = context.user  # raises UNAUTHENTICATED
         if self.requirement is Access.SIGNED_IN:
             return
+        if principal.must_change_password:
+            raise Forbidden("Change your password first.", "PASSWORD_CHANGE_REQUIRED")
         if not principal.can(self.requirement):
             raise Forbidden()
 
@@ -77,11 +83,14 @@ class Authorize(FieldExtension):
 
 
 class RunInTransaction(FieldExtension):
-    """Commit a mutation whose payload has no errors; roll back anything else.
+    """Commit a mutation whose payload has no errors; roll back anything else;
+    record every outcome in the audit log (``core.audit``).
 
     A raised ``BusinessError`` becomes a payload holding only that error. With
     ``commit_on_error`` a refusal still commits what the resolver wrote (a
-    failed sign-in counts towards the lock-out); an unexpected exception never does.
+    failed sign-in counts towards the lock-out); an unexpected exception never
+    does. A success is recorded in the mutation's own transaction; a refusal
+    or a failure after the rollback, in a transaction of its own.
     """
 
     def __init__(self, *, commit_on_error: bool = False) -> None:
@@ -95,22 +104,47 @@ class RunInTransaction(FieldExtension):
     ) -> Any:
         context: Context = info.context
         session = context.session
+
+        async def finish(outcome: str, payload: Any = None, *, commit: bool) -> None:
+            if not commit:
+                await session.rollback()
+            entry = mutation_entry(info.field_name, kwargs, outcome, payload)
+            await record(context, session, entry)
+            await session.commit()
+            context.forget_loaded()
+
         try:
             payload = await next_(source, info, **kwargs)
         except BusinessError as error:
-            await (session.commit() if self.commit_on_error else session.rollback())
-            context.forget_loaded()
+            await finish(error.code, commit=self.commit_on_error)
             return self.field.type(errors=[UserError.from_error(error)])
+        except RequestError as error:  # refused before it ran: FORBIDDEN, UNAUTHENTICATED
+            await finish((error.extensions or {}).get("code", "REFUSED"), commit=False)
+            raise
         except BaseException:
             await session.rollback()
             context.forget_loaded()
+            await _record_failure(context, session, info.field_name, kwargs)
             raise
-        if getattr(payload, "errors", None) and not self.commit_on_error:
-            await session.rollback()
+        errors = getattr(payload, "errors", None)
+        if errors:
+            await finish(errors[0].code, commit=self.commit_on_error)
         else:
-            await session.commit()
-        context.forget_loaded()
+            await finish(OK, payload, commit=True)
         return payload
+
+
+async def _record_failure(
+    context: Context, session: Any, operation: str, arguments: dict[str, Any]
+) -> None:
+    """Record a mutation that failed unexpectedly, if the database still
+    answers (the failure itself is what the caller and the logs hear about)."""
+    try:
+        await record(context, session, mutation_entry(operation, arguments, INTERNAL))
+        await session.commit()
+    except Exception:
+        await session.rollback()
+        log.exception("recording a failed mutation in the audit log failed")
 
 
 def query(
@@ -146,7 +180,8 @@ def mutation(
         return strawberry.mutation(  # type: ignore[return-value]
             resolver,
             description=description or inspect.getdoc(resolver),
-            extensions=[RunInTransaction(commit_on_error=commit_on_error), Authorize(permission)],
+            # the last is outermost: a refusal to authorize is recorded too
+            extensions=[Authorize(permission), RunInTransaction(commit_on_error=commit_on_error)],
             **options,
         )
 

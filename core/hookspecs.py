@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import typer
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from core.audit import Actor, AuditEntry
     from core.authorization import Permission, Principal, Role
     from core.context import Context
     from core.end_of_day import EndOfDayStep
@@ -155,6 +156,14 @@ def crm_end_of_day_steps() -> Sequence[EndOfDayStep]:
     order they run within their phase. Each runs inside the one transaction that
     closes the business date: it must be set-based (SQL over all rows, or chunks
     of them), never one statement per account or customer.
+    """
+
+
+@hookspec
+def crm_audit(session: AsyncSession, actor: Actor, entry: AuditEntry) -> Awaitable[None] | None:
+    """Keep ``entry`` (``core.audit``), done by ``actor``, in the audit log, in
+    ``session``'s transaction: a mutation's record commits or rolls back with
+    the mutation. Raising makes the operation fail: nothing goes unrecorded.
     """
 
 

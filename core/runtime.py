@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from core.authorization import PermissionTable
 from core.db import Database
 from core.events import EventBus
+from core.metrics import Metrics
 from core.plugins import PluginRegistry, load_plugins
+from core.rate_limits import RateLimits
 from core.settings import Settings
 
 
@@ -18,6 +20,10 @@ class Runtime:
     database: Database
     permissions: PermissionTable
     events: EventBus
+    rate_limits: RateLimits
+    """This process's request budgets; a test may replace them to set the clock."""
+    metrics: Metrics
+    """This process's counters, served at ``/metrics``."""
 
     @classmethod
     def create(cls, settings: Settings, plugins: PluginRegistry | None = None) -> Runtime:
@@ -32,12 +38,15 @@ class Runtime:
             grants=plugins.hook.crm_role_grants(),
         )
         events = EventBus(answer for _, answer in plugins.each("crm_event_listeners"))
+        database = Database(settings.database)
         return cls(
             settings=settings,
             plugins=plugins,
-            database=Database(settings.database),
+            database=database,
             permissions=permissions,
             events=events,
+            rate_limits=RateLimits(settings),
+            metrics=Metrics(database),
         )
 
     async def close(self) -> None:

@@ -17,9 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -38,12 +39,16 @@ from core.errors import ConfigurationError
 from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
 from core.money import Money
 from core.runtime import Runtime
+from core.settings import Settings
+from schema.cost import QueryCostLimit
 from schema.extensions import (
     CachedValidation,
     ExtensionFactory,
     MaskUnexpectedErrors,
+    OperationMetrics,
     UnitOfWork,
 )
+from schema.rate_limits import OperationRateLimit
 
 
 @strawberry.type
@@ -149,14 +154,27 @@ def _root_type(name: str, parts: list[tuple[str, type]], runtime: Runtime) -> ty
     return strawberry.type(type(name, bases, {}))
 
 
+def query_limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The depth and alias limits as validation rules, made once per schema:
+    validation is cached per document and rule classes (``CachedValidation``),
+    and the limiters would make new classes for every request."""
+    return [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+
+
 def schema_extensions(runtime: Runtime) -> list[ExtensionFactory]:
     settings = runtime.settings
+    limits = query_limit_rules(settings)
     extensions: list[ExtensionFactory] = [
+        OperationMetrics,
         UnitOfWork,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        OperationRateLimit,
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
+        lambda: QueryCostLimit(max_cost=settings.max_query_cost, page_size=settings.max_page_size),
         lambda: CachedValidation(hide_suggestions=settings.is_production),
         MaskUnexpectedErrors,
     ]

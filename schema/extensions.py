@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    validate,
+)
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from core.audit import record_personal_data_read
 from core.context import Context
 from core.db import Mode
 from core.errors import RequestError
 
 log = logging.getLogger("crm.graphql")
 INTERNAL_ERROR = "Internal server error."
+OPERATION_MAX = 100
 
 
 class UnitOfWork(SchemaExtension):
@@ -44,6 +56,13 @@ class UnitOfWork(SchemaExtension):
                 await session.close()  # rolls back whatever is left uncommitted
             except Exception:
                 log.exception("closing the request's database session failed")
+        if context.personal_data_read:
+            await record_personal_data_read(context, self._operation())
+
+    def _operation(self) -> str:
+        """The operation's name, or its root fields' (``customer,accounts``)."""
+        execution = self.execution_context
+        return (execution.operation_name or "")[:OPERATION_MAX] or root_fields(execution)
 
     @staticmethod
     async def _sign_in(context: Context) -> None:
@@ -56,6 +75,46 @@ class UnitOfWork(SchemaExtension):
         except Exception as error:
             log.exception("signing the caller in failed", extra={"request_id": context.request_id})
             raise RequestError(INTERNAL_ERROR, "INTERNAL_SERVER_ERROR") from error
+
+
+def root_fields(execution: ExecutionContext) -> str:
+    """The root fields an operation selects, sorted (``accounts,customer``):
+    a name for it that only the schema decides."""
+    document = execution.graphql_document
+    if document is None:
+        return "invalid"
+    roots = sorted(
+        {
+            selection.name.value
+            for definition in document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+            for selection in definition.selection_set.selections
+            if isinstance(selection, FieldNode)
+        }
+    )
+    return ",".join(roots)[:OPERATION_MAX] or "anonymous"
+
+
+class OperationMetrics(SchemaExtension):
+    """Count and time each operation once (never each field) for ``/metrics``."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        execution = self.execution_context
+        context: Context = execution.context
+        result = execution.result
+        errors = getattr(result, "errors", None) or execution.pre_execution_errors or []
+        outcome = "OK"
+        if errors:
+            outcome = (errors[0].extensions or {}).get("code", "ERROR")
+        try:
+            kind = execution.operation_type.value
+        except Exception:  # a document that did not parse has no type
+            kind = "unknown"
+        context.runtime.metrics.observe_operation(
+            root_fields(execution), kind, outcome, time.perf_counter() - started
+        )
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -99,6 +158,9 @@ class CachedValidation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None
+        if context.pre_execution_errors is not None:  # refused already (QueryCostLimit)
+            yield
+            return
         context.pre_execution_errors = _validate(
             context.schema._schema,
             context.graphql_document,

@@ -68,9 +68,19 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
         await _drop_postgres_database(server_url, database)
 
 
+UNLIMITED_RATES = {
+    "requests_per_address": 10**9,
+    "requests_per_user": 10**9,
+    "sign_ins_per_address": 10**9,
+}
+"""The suite signs in thousands of times from one address; the rate limits
+have tests of their own (tests/core/test_rate_limits.py)."""
+
+
 def settings_for(database_url: str, **overrides: Any) -> Settings:
-    """Settings for the test database, with a test signing key."""
-    return load_settings(database_url=database_url, secret_key=TEST_SECRET, **overrides)
+    """Settings for the test database, with a test signing key and no rate limits."""
+    options = {"database_url": database_url, "secret_key": TEST_SECRET, **UNLIMITED_RATES}
+    return load_settings(**{**options, **overrides})
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +98,11 @@ async def empty_tables(request: pytest.FixtureRequest) -> None:
     reference data, which a bank always has)."""
     if "runtime" not in request.fixturenames:
         return
-    runtime: Runtime = request.getfixturevalue("runtime")
+    await empty_database(request.getfixturevalue("runtime"))
+
+
+async def empty_database(runtime: Runtime) -> None:
+    """Delete every row, then seed the reference data a bank always has."""
     # Names from the models' own metadata, never from input.
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     async with runtime.database.transaction(Mode.WRITE) as session:

@@ -22,6 +22,7 @@ from plugins.customer.api.merge import MergeMutation
 from plugins.customer.api.portfolio import CustomerManagerHistory, PortfolioMutation, UserPortfolio
 from plugins.customer.api.profile import ProfileMutation
 from plugins.customer.api.relationships import CustomerRelationships, RelationshipMutation
+from plugins.customer.api.reveal import RevealMutation
 from plugins.customer.api.sharing import CustomerShares, SharingMutation
 from plugins.customer.api.tiers import CustomerTierHistory, TierMutation
 from plugins.customer.api.timeline import CustomerTimeline
@@ -42,6 +43,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     RelationshipMutation,
     PortfolioMutation,
     TierMutation,
+    RevealMutation,
 )
 TYPE_EXTENSIONS: tuple[type, ...] = (
     CustomerShares,

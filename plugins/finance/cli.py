@@ -14,7 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from core.business_day import open_business_date
-from core.cli_support import date_option, fail, open_runtime, run
+from core.cli_support import date_option, emit, fail, open_runtime, run
 from core.db import Mode
 from core.errors import BusinessError, RequestError
 from core.runtime import Runtime
@@ -174,10 +174,4 @@ def report(
         text = run(make())
     except RequestError as error:
         fail(error.message)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot write {output}: {error.strerror}")
+    emit(text, output)

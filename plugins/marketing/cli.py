@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from core.cli_support import fail, open_runtime, run
+from core.cli_support import emit, fail, open_runtime, run
 from core.db import Mode
 from plugins.marketing.campaign_csv import campaign_report_csv
 from plugins.marketing.delivery.worker import deliver
@@ -45,10 +45,4 @@ def report(
     text = run(make())
     if text is None:
         fail(f"there is no campaign {campaign_id}")
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot write {output}: {error.strerror}")
+    emit(text, output)

@@ -1,5 +1,7 @@
 """Demo marketing: a few customers have withdrawn consent, three campaigns
-(running, completed, a draft) with responses recorded."""
+(running, completed, a draft) with responses recorded; then the outreach built
+on them: events (``demo_events``), leads (``demo_leads``) and referrals
+(``demo_referrals``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.authorization import Role
 from core.hookspecs import DemoOptions
 from plugins.customer.api.customers import CustomerFilter
 from plugins.customer.models import Customer, CustomerTier
@@ -22,6 +25,10 @@ from plugins.marketing.campaigns import (
     record_response,
 )
 from plugins.marketing.consent import withdraw_consent
+from plugins.marketing.demo_events import hold_salon, plan_salon, seed_seminar
+from plugins.marketing.demo_leads import seed_leads
+from plugins.marketing.demo_referrals import seed_referrals
+from plugins.marketing.demo_staff import demo_staff
 from plugins.marketing.models import CampaignChannel, CampaignStatus, Membership, MembershipStatus
 from plugins.security.demo import demo_administrator
 
@@ -67,3 +74,10 @@ async def seed(session: AsyncSession, options: DemoOptions) -> None:
             for status in path:
                 await record_response(session, admin, campaign.id, customer, Answer(status), today)
     await move_campaign(session, admin, completed.id, CampaignStatus.COMPLETED)
+    marketers = await demo_staff(session, options.runtime.permissions, Role.MARKETING)
+    managers = await demo_staff(session, options.runtime.permissions, Role.RELATIONSHIP_MANAGER)
+    salon = await plan_salon(session, options, marketers[0])
+    await seed_seminar(session, options, marketers[0])
+    await seed_leads(session, options, managers, running, salon)
+    await seed_referrals(session, options, managers)
+    await hold_salon(session, options, marketers[0], salon)

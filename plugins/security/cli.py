@@ -1,19 +1,25 @@
-"""``crm users ...``: bootstrap and manage staff accounts from the command line."""
+"""``crm users ...``: bootstrap and manage staff accounts from the command line;
+``crm permissions matrix``: who may do what, as a document."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from core.authorization import Role
-from core.cli_support import fail, open_runtime, run
+from core.cli_support import emit, fail, open_runtime, run
 from core.db import Mode
 from core.errors import BusinessError
+from core.runtime import Runtime
+from core.settings import load_settings
 from plugins.security import services
+from plugins.security.permission_matrix import permission_matrix, render_markdown
 
 users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+permissions = typer.Typer(help="Roles and permissions.", no_args_is_help=True)
 
 
 @users.command("create")
@@ -52,3 +58,12 @@ def create(
         run(create_user())
     except BusinessError as error:
         fail(f"{error.message} ({error.code})")
+
+
+@permissions.command("matrix")
+def matrix(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Print, as Markdown, every role's permissions and the roles that may call each root field."""
+    document = render_markdown(permission_matrix(Runtime.create(load_settings())))
+    emit(document, output)

@@ -11,6 +11,11 @@ stars, so its length is not given away either. Empty or None comes back as is.
 
 from __future__ import annotations
 
+from strawberry import relay
+from strawberry.types import Info
+
+from plugins.security.permissions import PII_READ
+
 MASK = "*"
 _EMAIL_LOCAL_MASK = MASK * 3
 
@@ -76,3 +81,14 @@ def mask_address(value: str | None) -> str | None:
     if not value:
         return value
     return _keep(value, min(6, len(value)), 0)
+
+
+def reveals_personal_data(info: Info, type_name: str, object_id: object) -> bool:
+    """Whether the viewer sees this object's personal data unmasked; if so, the
+    read is noted, and the request's audit record names the object
+    (``core.audit``). Every unmasked field goes through here."""
+    context = info.context
+    if not context.user.can(PII_READ):
+        return False
+    context.personal_data_read[str(relay.GlobalID(type_name, str(object_id)))] = None
+    return True

@@ -37,8 +37,19 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     branch_id: int | None = Field(default=None, foreign_key="security_branch.id", index=True)
     is_active: bool = True
+    must_change_password: bool = Field(
+        default=False, description="Set by a reset: nothing but a password change until done."
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_secret: str | None = Field(
+        default=None, max_length=255, description="The second factor's secret, encrypted."
+    )
+    totp_pending_secret: str | None = Field(default=None, max_length=255)
+    totp_last_step: int | None = Field(
+        default=None, description="The time step of the last code accepted: none is used twice."
+    )
 
 
 class UserRole(SQLModel, table=True):
@@ -61,7 +72,12 @@ class SignInSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, description="The absolute timeout.")
+    last_seen_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        description="For the idle timeout; kept to the minute, not written on every request.",
+    )
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from core.authorization import Access
 from core.context import Context
 from core.graphql import mutation
+from core.rate_limits import SIGN_IN_ATTEMPT
 from plugins.security import services, sign_in
 from plugins.security.permissions import BRANCH_MANAGE, USER_MANAGE
 from plugins.security.types import (
@@ -23,7 +24,7 @@ from plugins.security.types import (
 
 @strawberry.type
 class SecurityMutation:
-    @mutation(permission=Access.ANYONE, commit_on_error=True)
+    @mutation(permission=Access.ANYONE, commit_on_error=True, metadata=SIGN_IN_ATTEMPT)
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         """Sign in; the token goes in `Authorization: Bearer <token>`.
 
@@ -32,7 +33,11 @@ class SecurityMutation:
         """
         context: Context = info.context
         signed_in = await sign_in.sign_in(
-            context.session, context.runtime.settings, input.username, input.password
+            context.session,
+            context.runtime.settings,
+            input.username,
+            input.password,
+            input.totp_code,
         )
         return LoginPayload(token=signed_in.token, user=signed_in.user)  # type: ignore[arg-type]
 
@@ -47,6 +52,12 @@ class SecurityMutation:
     async def create_branch(self, info: Info, input: CreateBranchInput) -> BranchPayload:
         """Open a branch."""
         branch = await services.create_branch(info.context.session, input.code, input.name)
+        return BranchPayload(branch=branch)  # type: ignore[arg-type]
+
+    @mutation(permission=BRANCH_MANAGE)
+    async def rename_branch(self, info: Info, input: CreateBranchInput) -> BranchPayload:
+        """Give a branch (named by its code) a new name."""
+        branch = await services.rename_branch(info.context.session, input.code, input.name)
         return BranchPayload(branch=branch)  # type: ignore[arg-type]
 
     @mutation(permission=USER_MANAGE)

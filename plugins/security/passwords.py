@@ -10,6 +10,8 @@ verifiable; ``needs_rehash`` tells sign-in to upgrade a stored hash.
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,10 +47,23 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why a new password is not acceptable, or None: too short or too long,
+    the username in it, or one of the passwords tried first by guessers."""
     if len(password) < MIN_LENGTH:
         return f"The password must have at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"The password may have at most {MAX_LENGTH} characters."
+    folded = password.casefold()
+    if username and username.casefold() in folded:
+        return "The password must not contain the username."
+    if folded in common_passwords():
+        return "This password is among the most common ones; choose another."
     return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """A short list of the passwords guessed first (``common_passwords.txt``)."""
+    listed = Path(__file__).with_name("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in listed.splitlines() if line.strip())

@@ -1,12 +1,19 @@
-"""The security plugin: branches, staff, roles and permissions, sign-in."""
+"""The security plugin: branches, staff, roles and permissions, sign-in, and
+the tamper-evident audit log."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import strawberry
+
 from core.hookspecs import hookimpl
 from core.settings import Settings
 from plugins.security import cli, demo, permissions, sign_in
+from plugins.security.account_mutations import AccountMutation
+from plugins.security.audit import cli as audit_cli
+from plugins.security.audit.api import AuditQuery
+from plugins.security.audit.chain import append
 from plugins.security.mutations import SecurityMutation
 from plugins.security.queries import SecurityQuery
 from plugins.security.types import Branch, User
@@ -22,12 +29,12 @@ def crm_migrations() -> Path:
 
 @hookimpl
 def crm_query() -> type:
-    return SecurityQuery
+    return strawberry.type(type("SecurityPluginQuery", (SecurityQuery, AuditQuery), {}))
 
 
 @hookimpl
 def crm_mutation() -> type:
-    return SecurityMutation
+    return strawberry.type(type("SecurityPluginMutation", (SecurityMutation, AccountMutation), {}))
 
 
 @hookimpl
@@ -49,13 +56,20 @@ def crm_role_grants():  # type: ignore[no-untyped-def]
 def crm_authenticate(context, token):  # type: ignore[no-untyped-def]
     runtime = context.runtime
     return sign_in.principal_for_token(
-        context.session, runtime.settings, runtime.permissions, token
+        context.session, runtime.settings, runtime.permissions, token, runtime.database
     )
+
+
+@hookimpl
+def crm_audit(session, actor, entry):  # type: ignore[no-untyped-def]
+    return append(session, actor, entry)
 
 
 @hookimpl
 def crm_cli(app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     app.add_typer(cli.users, name="users")
+    app.add_typer(audit_cli.audit, name="audit")
+    app.add_typer(cli.permissions, name="permissions")
 
 
 @hookimpl

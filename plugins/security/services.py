@@ -50,6 +50,16 @@ async def create_branch(session: AsyncSession, code: str, name: str) -> Branch:
     return branch
 
 
+async def rename_branch(session: AsyncSession, code: str, name: str) -> Branch:
+    branch = await branch_by_code(session, code)
+    if branch is None:
+        raise BusinessError("NOT_FOUND", "There is no such branch.", ["input", "code"])
+    branch.name = clean_text(name, field=["input", "name"], max_length=NAME_MAX)
+    session.add(branch)
+    await session.flush()
+    return branch
+
+
 async def create_user(
     session: AsyncSession,
     *,
@@ -68,10 +78,10 @@ async def create_user(
             field,
         )
     display_name = clean_text(display_name, field=["input", "displayName"], max_length=NAME_MAX)
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise BusinessError("WEAK_PASSWORD", problem, ["input", "password"])
     branch_code = branch_code.strip() if branch_code else None
-    if problem := _roles_problem(roles, branch_code):
+    if problem := roles_problem(roles, bool(branch_code)):
         raise BusinessError("INVALID_ROLES", problem, ["input", "roles"])
     branch = None
     if branch_code:
@@ -97,10 +107,11 @@ async def create_user(
     return user
 
 
-def _roles_problem(roles: Sequence[Role], branch_code: str | None) -> str | None:
+def roles_problem(roles: Sequence[Role], in_a_branch: bool) -> str | None:
+    """Why a user (of a branch or of head office) cannot hold ``roles``, or None."""
     if not roles:
         return "Give the user at least one role."
-    if not branch_code and (needing := ROLES_NEEDING_A_BRANCH.intersection(roles)):
+    if not in_a_branch and (needing := ROLES_NEEDING_A_BRANCH.intersection(roles)):
         names = ", ".join(sorted(role.value for role in needing))
         return f"{names} work in a branch: give a branchCode."
     return None

@@ -11,16 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import PermissionTable, Principal
 from core.columns import utcnow
-from core.db import insert_for
+from core.db import Database, Mode, insert_for
 from core.errors import BusinessError
 from core.settings import Settings
 from core.validation import has_control_characters
 from plugins.security.models import USERNAME_MAX, SignInSession, SignInThrottle, User
 from plugins.security.passwords import hash_password, needs_rehash, verify_password
+from plugins.security.second_factor import check_sign_in_code
 from plugins.security.services import roles_of
 from plugins.security.tokens import issue_token, read_token
 
 WRONG_CREDENTIALS = "Wrong username or password."
+KEEP_ALIVE_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,14 @@ class SignedIn:
 
 
 async def sign_in(
-    session: AsyncSession, settings: Settings, username: str, password: str
+    session: AsyncSession,
+    settings: Settings,
+    username: str,
+    password: str,
+    totp_code: str | None = None,
 ) -> SignedIn:
-    """Check the password and open a sign-in session.
+    """Check the password (and, for a user who turned it on, the second
+    factor's code) and open a sign-in session.
 
     Refusals raise BusinessError but keep what they wrote (the failure count),
     so the caller must commit either way. ``settings.login_max_failures`` wrong
@@ -52,6 +59,12 @@ async def sign_in(
     if not (valid and user and user.is_active):
         await _count_failure(session, settings, key, now)
         raise BusinessError("INVALID_CREDENTIALS", WRONG_CREDENTIALS)
+    try:
+        check_sign_in_code(settings, user, totp_code, now.timestamp())
+    except BusinessError as refusal:
+        if refusal.code == "INVALID_TOTP_CODE":
+            await _count_failure(session, settings, key, now)
+        raise
 
     if throttle:
         await session.delete(throttle)
@@ -60,6 +73,7 @@ async def sign_in(
         id=secrets.token_urlsafe(24),
         user_id=user.id,
         created_at=now,
+        last_seen_at=now,
         expires_at=expires,  # type: ignore[arg-type]
     )
     user.last_login_at = now
@@ -94,28 +108,39 @@ async def _count_failure(
 
 
 async def principal_for_token(
-    session: AsyncSession, settings: Settings, permissions: PermissionTable, token: str
+    session: AsyncSession,
+    settings: Settings,
+    permissions: PermissionTable,
+    token: str,
+    database: Database | None = None,
 ) -> Principal | None:
-    """The principal a token stands for, or None if it is invalid, expired,
-    revoked, or its user is disabled."""
+    """The principal a token stands for, or None if it is invalid, expired
+    (``token_ttl_minutes`` after sign-in), idle (unused for
+    ``session_idle_minutes``), revoked, or its user is disabled. With
+    ``database``, a session last seen over a minute ago is seen again now."""
     claims = read_token(settings.signing_key, token)
     if claims is None:
         return None
-    row = (
+    now = utcnow()
+    found = (
         await session.execute(
-            select(User)
+            select(User, SignInSession.last_seen_at)
             .join(SignInSession, SignInSession.user_id == User.id)  # type: ignore[arg-type]
             .where(
                 SignInSession.id == claims.session_id,
                 SignInSession.user_id == claims.user_id,
                 SignInSession.revoked_at.is_(None),  # type: ignore[union-attr]
-                SignInSession.expires_at > utcnow(),
+                SignInSession.expires_at > now,
+                SignInSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
                 User.is_active.is_(True),  # type: ignore[attr-defined]
             )
         )
-    ).scalar_one_or_none()
-    if row is None:
+    ).one_or_none()
+    if found is None:
         return None
+    row, last_seen_at = found
+    if database is not None and last_seen_at < now - KEEP_ALIVE_EVERY:
+        await keep_alive(database, claims.session_id)
     roles = frozenset((await roles_of(session, [row.id]))[row.id])  # type: ignore[list-item]
     return Principal(
         user_id=row.id,  # type: ignore[arg-type]
@@ -124,7 +149,23 @@ async def principal_for_token(
         branch_id=row.branch_id,
         permissions=permissions.for_roles(roles),
         session_id=claims.session_id,
+        must_change_password=row.must_change_password,
     )
+
+
+async def keep_alive(database: Database, session_id: str) -> None:
+    """Note that a session is in use, for its idle timeout: at most once a
+    minute, in a transaction of its own (a query's session only reads)."""
+    now = utcnow()
+    async with database.transaction(Mode.WRITE) as session:
+        await session.execute(
+            update(SignInSession)
+            .where(
+                SignInSession.id == session_id,  # type: ignore[arg-type]
+                SignInSession.last_seen_at < now - KEEP_ALIVE_EVERY,
+            )
+            .values(last_seen_at=now)
+        )
 
 
 async def sign_out(session: AsyncSession, session_id: str) -> None:

@@ -38,6 +38,14 @@ class User(relay.Node):
     id: relay.NodeID[int]
     username: str
     display_name: str
+    is_active: bool = strawberry.field(description="A disabled account cannot sign in.")
+    must_change_password: bool = strawberry.field(
+        description="Signed in with a temporary password: it must be changed first."
+    )
+
+    @strawberry.field(description="Signs in with an authenticator app's code as well.")
+    def has_second_factor(self, root: strawberry.Parent[models.User]) -> bool:
+        return root.totp_secret is not None
 
     is_type_of = model_type_check(models.User)
 
@@ -123,3 +131,6 @@ class CreateUserInput:
 class LoginInput:
     username: str
     password: str
+    totp_code: str | None = strawberry.field(
+        default=None, description="The authenticator app's code, for users who turned it on."
+    )

@@ -37,9 +37,13 @@ from plugins.customer.permissions import CUSTOMER_ASSIGN, CUSTOMER_READ, CUSTOME
 from plugins.customer.registration import Registration, register_customer
 from plugins.customer.scope import in_scope
 from plugins.security import loaders as staff
-from plugins.security.masking import mask_email, mask_id_number, mask_phone
+from plugins.security.masking import (
+    mask_email,
+    mask_id_number,
+    mask_phone,
+    reveals_personal_data,
+)
 from plugins.security.models import Branch as BranchRow
-from plugins.security.permissions import PII_READ
 from plugins.security.types import Branch, User
 
 strawberry.enum(CustomerKind)
@@ -53,8 +57,8 @@ def reads_customers(info: Info) -> bool:
     return info.context.user.can(CUSTOMER_READ)
 
 
-def reads_personal_data(info: Info) -> bool:
-    return info.context.user.can(PII_READ)
+def reads_personal_data(info: Info, customer: models.Customer) -> bool:
+    return reveals_personal_data(info, "Customer", customer.id)
 
 
 @strawberry.type(description="A customer of the bank: a person or a company.")
@@ -77,19 +81,19 @@ class Customer(relay.Node):
         "(corporates); masked unless the viewer may read personal data."
     )
     def id_number(self, root: strawberry.Parent[models.Customer], info: Info) -> str:
-        return root.id_number if reads_personal_data(info) else mask_id_number(root.id_number)  # type: ignore[return-value]
+        return root.id_number if reads_personal_data(info, root) else mask_id_number(root.id_number)  # type: ignore[return-value]
 
     @strawberry.field(description="Masked unless the viewer may read personal data.")
     def phone(self, root: strawberry.Parent[models.Customer], info: Info) -> str | None:
-        return root.phone if reads_personal_data(info) else mask_phone(root.phone)
+        return root.phone if reads_personal_data(info, root) else mask_phone(root.phone)
 
     @strawberry.field(description="Masked unless the viewer may read personal data.")
     def email(self, root: strawberry.Parent[models.Customer], info: Info) -> str | None:
-        return root.email if reads_personal_data(info) else mask_email(root.email)
+        return root.email if reads_personal_data(info, root) else mask_email(root.email)
 
     @strawberry.field(description="Individuals only; null unless the viewer may read it.")
     def birth_date(self, root: strawberry.Parent[models.Customer], info: Info) -> date | None:
-        return root.birth_date if reads_personal_data(info) else None
+        return root.birth_date if reads_personal_data(info, root) else None
 
     @strawberry.field
     async def branch(self, root: strawberry.Parent[models.Customer], info: Info) -> Branch:

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.errors import Forbidden
+from core.errors import RequestError
 from core.graphql import query
 from core.money import Money
 from plugins.finance.permissions import REPORT_READ
@@ -171,7 +171,9 @@ class ReportQuery:
         """The whole ledger's trial balance for a business date; head office only."""
         context: Context = info.context
         if not context.user.scope.is_everything:
-            raise Forbidden("The trial balance is the whole bank's: head office only.")
+            raise RequestError(
+                "The trial balance is the whole bank's: head office only.", "HEAD_OFFICE_ONLY"
+            )
         await reportable(context.session, context.runtime.settings, business_date)
         report = await trial_balance.trial_balance(context.session, business_date)
         return TrialBalance(

@@ -36,8 +36,7 @@ from plugins.marketing.leads.scope import leads_in_scope
 from plugins.marketing.leads.sources import Origin
 from plugins.marketing.permissions import LEAD_MANAGE, LEAD_READ, MARKETING_READ
 from plugins.security import loaders as staff
-from plugins.security.masking import mask_email, mask_name, mask_phone
-from plugins.security.permissions import PII_READ
+from plugins.security.masking import mask_email, mask_name, mask_phone, reveals_personal_data
 from plugins.security.types import Branch, User
 
 strawberry.enum(LeadSource, description="Where a prospect came from.")
@@ -47,8 +46,8 @@ EVENT_TYPE = "Event"
 """The GraphQL type name of a marketing event's global ID."""
 
 
-def _reads_personal_data(info: Info) -> bool:
-    return info.context.user.can(PII_READ)
+def _reveals(info: Info, lead: LeadRow) -> bool:
+    return reveals_personal_data(info, "Lead", lead.id)
 
 
 @strawberry.type(name="LeadStageChange", description="A move of a lead through the pipeline.")
@@ -80,17 +79,23 @@ class Lead(relay.Node):
 
     @strawberry.field(description="An individual's name is masked unless you may read it.")
     def name(self, root: strawberry.Parent[LeadRow], info: Info) -> str:
-        if root.kind is CustomerKind.INDIVIDUAL and not _reads_personal_data(info):
+        if root.kind is CustomerKind.INDIVIDUAL and not reveals_personal_data(
+            info, "Lead", root.id
+        ):
             return mask_name(root.name)  # type: ignore[return-value]
         return root.name
 
     @strawberry.field(description="Masked unless the viewer may read personal data.")
     def phone(self, root: strawberry.Parent[LeadRow], info: Info) -> str | None:
-        return root.phone if _reads_personal_data(info) else mask_phone(root.phone)
+        return (
+            root.phone if reveals_personal_data(info, "Lead", root.id) else mask_phone(root.phone)
+        )
 
     @strawberry.field(description="Masked unless the viewer may read personal data.")
     def email(self, root: strawberry.Parent[LeadRow], info: Info) -> str | None:
-        return root.email if _reads_personal_data(info) else mask_email(root.email)
+        return (
+            root.email if reveals_personal_data(info, "Lead", root.id) else mask_email(root.email)
+        )
 
     @strawberry.field(description="In CNY.")
     def expected_amount(self, root: strawberry.Parent[LeadRow]) -> Money | None:

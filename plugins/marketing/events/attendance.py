@@ -9,7 +9,7 @@ planner. Recording twice is refused: the event is held.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -38,12 +38,15 @@ async def record_attendance(
     event_id: int | None,
     attended: Sequence[int],
     zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
 ) -> MarketingEvent:
     """Settle the event's invitations by who came (customer ids), hold the
-    event, and give each attendee's manager a follow-up."""
+    event, and give each attendee's manager a follow-up. ``now`` (default: the
+    clock's) lets history be recorded, as the demo does."""
     event = await event_for_update(session, by, event_id, managing=True)
     refuse_unless_planned(event)
-    now = utcnow()
+    now = now or utcnow()
     if event.starts_at > now:
         raise BusinessError(
             "EVENT_NOT_STARTED", "Attendance is recorded once the event has started.", EVENT_FIELD

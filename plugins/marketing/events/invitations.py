@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,12 +75,13 @@ async def invite_to_event(
     channel: CampaignChannel = CampaignChannel.PHONE,
     *,
     zone: ZoneInfo,
+    now: datetime | None = None,
 ) -> tuple[MarketingEvent, int]:
     """Invite the guests who may be invited; the event and how many were.
     Ages and dates in the audience's rules are the bank's, in ``zone``."""
     event = await event_for_update(session, by, event_id, managing=True)
     refuse_unless_planned(event)
-    now = utcnow()
+    now = now or utcnow()
     refuse_if_started(event, now)
     rules = await _rules(session, guests)
     calendar = Calendar(now.astimezone(zone).date(), zone)
@@ -112,14 +114,20 @@ async def invite_to_event(
 
 
 async def answer_invitation(
-    session: AsyncSession, by: Principal, event_id: int | None, customer: Customer, accept: bool
+    session: AsyncSession,
+    by: Principal,
+    event_id: int | None,
+    customer: Customer,
+    accept: bool,
+    *,
+    now: datetime | None = None,
 ) -> Invitation:
     """Record the customer's answer (``customer`` already checked to be in the
     caller's scope); an answer may change until the event starts. Accepting
     is refused with EVENT_FULL when every seat is taken."""
     event = await event_for_update(session, by, event_id, managing=False)
     refuse_unless_planned(event)
-    now = utcnow()
+    now = now or utcnow()
     refuse_if_started(event, now)
     invitation = await session.scalar(
         select(Invitation)

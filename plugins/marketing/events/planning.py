@@ -30,9 +30,15 @@ class EventPlan:
 
 
 async def plan_event(
-    session: AsyncSession, by: Principal, plan: EventPlan, zone: ZoneInfo
+    session: AsyncSession,
+    by: Principal,
+    plan: EventPlan,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
 ) -> MarketingEvent:
-    """Plan an event; a start given without a time zone is the bank's time."""
+    """Plan an event; a start given without a time zone is the bank's time.
+    ``now`` (default: the clock's) lets history be recorded, as the demo does."""
     name = clean_text(plan.name, field=["input", "name"], max_length=NAME_MAX)
     venue = clean_text(plan.venue, field=["input", "venue"], max_length=NAME_MAX)
     description = clean_text(
@@ -40,7 +46,7 @@ async def plan_event(
     )
     starts_at = plan.starts_at if plan.starts_at.tzinfo else plan.starts_at.replace(tzinfo=zone)
     starts_at = starts_at.astimezone(UTC)
-    if starts_at <= utcnow():
+    if starts_at <= (now or utcnow()):
         raise BusinessError(
             "STARTS_IN_PAST", "An event is planned for a moment to come.", ["input", "startsAt"]
         )

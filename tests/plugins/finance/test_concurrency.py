@@ -37,7 +37,7 @@ from plugins.finance import movements
 from plugins.finance.accounts import Opening, open_account
 from plugins.finance.ledger import check_ledger
 from plugins.finance.models import Account, AccountKind, JournalEntry, Posting
-from tests.conftest import PASSWORD, TEST_SECRET, Staff
+from tests.conftest import PASSWORD, TEST_SECRET, UNLIMITED_RATES, Staff
 from tests.core.test_serve import free_port
 from tests.plugins.customer.conftest import BJ, global_id, resident_id
 from tests.plugins.finance.conftest import head_office
@@ -92,7 +92,8 @@ def server(
         "CRM_DATABASE_URL": database_url,
         "CRM_SECRET_KEY": TEST_SECRET,
         "CRM_LOG_LEVEL": "WARNING",
-    }
+        **{f"CRM_{name.upper()}": str(value) for name, value in UNLIMITED_RATES.items()},
+    }  # a load test from one address: the rate limits would refuse most of it
     env.pop("CRM_PLUGINS", None)
     log = tmp_path_factory.mktemp("served") / "serve.log"
     port = free_port()
