@@ -4,8 +4,12 @@ whether the mutation succeeded, was refused or was not allowed."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.audit import REDACTED
 from core.runtime import Runtime
+from plugins.security import services
+from plugins.security.models import Branch
 from tests.conftest import GraphQLClient
 from tests.plugins.customer.conftest import CREATE_CUSTOMER, Bank, customer_input
 from tests.plugins.security.audit.records import audit_records
@@ -67,3 +71,23 @@ async def test_a_failed_sign_in_is_recorded_without_the_password(
         "password": REDACTED,
         "totp_code": None,
     }
+
+
+async def test_a_mutation_that_fails_unexpectedly_is_recorded_and_writes_nothing_else(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+):
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "create_branch", broken)
+    admin = await bank.sign_in("admin")
+
+    body = await admin.execute(
+        'mutation { createBranch(input: {code: "GZ-001", name: "广州分行"}) { errors { code } } }'
+    )
+
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "disk" not in str(body)
+    [record] = await audit_records(bank.runtime, "createBranch")
+    assert (record.username, record.outcome) == ("admin", "INTERNAL_SERVER_ERROR")
+    assert await bank.count(Branch) == len(bank.branch_ids)
