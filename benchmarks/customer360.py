@@ -1,0 +1,585 @@
+"""Customer 360: the headline query against its floor, on a realistic bank.
+
+    .venv/bin/python benchmarks/customer360.py [--customers 100000] [--db PATH_OR_URL [--reuse]]
+        [--repeat 30] [--profile]
+
+Builds a bank with ``benchmarks/bank.py`` (or reuses one with ``--reuse``),
+signs in as the head-office ``admin`` and asks for one customer
+(``customer(id:)``) and for pages of 10, 50 and 100 customers
+(``customers(first:)``), each with their accounts and the last 10
+transactions of each, their campaigns, open tickets, manager and branch:
+
+- in-process: through the Starlette app over httpx's ASGI transport, with the
+  SQL statements per request counted (``before_cursor_execute``);
+- over HTTP: the same request to ``crm serve`` started in a subprocess on a
+  free port of 127.0.0.1;
+- the floor: the same rows fetched with hand-written SQL (one statement per
+  table: the page, its accounts, their last 10 postings, memberships, open
+  tickets; the last 10 postings by a window function on SQLite, LATERAL on
+  PostgreSQL) through SQLAlchemy Core without the ORM, and serialised with
+  orjson into the same JSON, checked to equal the API's answer once parsed.
+
+It prints median and 95th percentile latencies with their ratio to the floor
+and writes ``benchmarks/results/customer360-<database>.json``; ``--profile``
+also writes profiles of the page of 100 in-process (pyinstrument's call tree
+and cProfile's own time by package) to ``customer360-<database>-profile.txt``
+beside it (``pip install pyinstrument`` first: it is not a dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import json
+import os
+import platform
+import pstats
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bank
+import httpx
+import orjson
+from sqlalchemy import bindparam, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.app import create_app
+from core.runtime import Runtime
+from core.settings import load_settings
+
+RESULTS = Path(__file__).with_name("results")
+"""``customer360-<database>.json`` and ``customer360-<database>-profile.txt`` go here."""
+SECRET = "benchmark-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
+PAGES = (10, 50, 100)
+UNLIMITED = {
+    "requests_per_address": 10**9,
+    "requests_per_user": 10**9,
+    "sign_ins_per_address": 10**9,
+}
+"""The benchmark asks thousands of times from one address as one user."""
+
+CUSTOMER_360 = """
+  id customerNo name tier
+  branch { code name }
+  relationshipManager { username displayName }
+  accounts {
+    id accountNo kind status balance { amount currency }
+    transactions(first: 10) {
+      edges { node { id kind direction amount { amount currency } balanceAfter { amount }
+                     valueDate postedAt } }
+    }
+  }
+  campaigns { status campaign { name status } }
+  tickets(status: [OPEN, IN_PROGRESS, PENDING_CUSTOMER]) { id ticketNo subject status priority }
+"""
+ONE = "query One($id: ID!) { customer(id: $id) { %s } }" % CUSTOMER_360  # noqa: UP031
+PAGE = "query Page($n: Int!) { customers(first: $n) { edges { node { %s } } } }" % CUSTOMER_360  # noqa: UP031
+
+
+# ---------------------------------------------------------------- the floor
+
+FLOOR_CUSTOMERS = """
+SELECT c.id, c.customer_no, c.name, c.tier, b.code, b.name, u.username, u.display_name
+FROM customer_customer c
+JOIN security_branch b ON b.id = c.branch_id
+LEFT JOIN security_user u ON u.id = c.relationship_manager_id
+WHERE {where}
+ORDER BY c.created_at DESC, c.id DESC LIMIT :n"""
+FLOOR_ACCOUNTS = """
+SELECT id, customer_id, account_no, kind, status, currency, balance FROM finance_account
+WHERE customer_id IN :ids AND status != 'CLOSED' ORDER BY id"""
+FLOOR_POSTINGS_SQLITE = """
+SELECT id, account_id, kind, amount, currency, balance_after, value_date, posted_at FROM (
+  SELECT p.*, row_number() OVER (PARTITION BY p.account_id ORDER BY p.id DESC) AS number
+  FROM finance_posting p WHERE p.account_id IN :ids)
+WHERE number <= 10 ORDER BY account_id, id DESC"""
+FLOOR_POSTINGS_POSTGRESQL = """
+SELECT p.id, p.account_id, p.kind, p.amount, p.currency, p.balance_after, p.value_date,
+       p.posted_at
+FROM unnest(CAST(:ids AS integer[])) AS a(id)
+CROSS JOIN LATERAL (SELECT * FROM finance_posting q WHERE q.account_id = a.id
+                    ORDER BY q.id DESC LIMIT 10) p
+ORDER BY p.account_id, p.id DESC"""
+FLOOR_MEMBERSHIPS = """
+SELECT m.customer_id, m.status, k.name, k.status FROM marketing_membership m
+JOIN marketing_campaign k ON k.id = m.campaign_id
+WHERE m.customer_id IN :ids ORDER BY m.customer_id, m.id DESC"""
+FLOOR_TICKETS = """
+SELECT id, customer_id, ticket_no, subject, status, priority FROM service_ticket
+WHERE customer_id IN :ids AND status IN ('OPEN', 'IN_PROGRESS', 'PENDING_CUSTOMER')
+ORDER BY customer_id, id DESC"""
+
+
+def global_id(type_name: str, key: int) -> str:
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+def money(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def moment(value: Any) -> Any:
+    """A stored moment as the API writes it: SQLite's naive UTC text made ISO 8601;
+    PostgreSQL's aware datetime left to orjson, which writes it so."""
+    if isinstance(value, str):
+        return f"{value.replace(' ', 'T').removesuffix('.000000')}+00:00"
+    return value
+
+
+def expanding(sql: str) -> Any:
+    statement = text(sql)
+    return statement.bindparams(bindparam("ids", expanding=True)) if ":ids" in sql else statement
+
+
+class Floor:
+    """The same rows as the 360 query, by hand: one statement per table."""
+
+    def __init__(self, postgresql: bool) -> None:
+        self.postgresql = postgresql
+        self.one = text(FLOOR_CUSTOMERS.format(where="c.id = :id"))
+        self.page = text(FLOOR_CUSTOMERS.format(where="c.status = 'ACTIVE'"))
+        self.accounts = expanding(FLOOR_ACCOUNTS)
+        self.postings = (
+            text(FLOOR_POSTINGS_POSTGRESQL) if postgresql else expanding(FLOOR_POSTINGS_SQLITE)
+        )
+        self.memberships = expanding(FLOOR_MEMBERSHIPS)
+        self.tickets = expanding(FLOOR_TICKETS)
+
+    async def fetch(self, connection: AsyncConnection, size: int, one: int | None) -> bytes:
+        if one is not None:
+            customers = (await connection.execute(self.one, {"id": one, "n": 1})).all()
+        else:
+            customers = (await connection.execute(self.page, {"n": size})).all()
+        ids = [c[0] for c in customers]
+        accounts = (await connection.execute(self.accounts, {"ids": ids})).all()
+        account_ids = [a[0] for a in accounts]
+        postings = (await connection.execute(self.postings, {"ids": account_ids})).all()
+        memberships = (await connection.execute(self.memberships, {"ids": ids})).all()
+        tickets = (await connection.execute(self.tickets, {"ids": ids})).all()
+
+        history: dict[int, list[dict[str, Any]]] = {a: [] for a in account_ids}
+        for p in postings:
+            history[p[1]].append(
+                {
+                    "node": {
+                        "id": global_id("Transaction", p[0]),
+                        "kind": p[2],
+                        "direction": "CREDIT" if p[3] > 0 else "DEBIT",
+                        "amount": {"amount": money(abs(p[3])), "currency": p[4]},
+                        "balanceAfter": {"amount": money(p[5])},
+                        "valueDate": p[6],
+                        "postedAt": moment(p[7]),
+                    }
+                }
+            )
+        held: dict[int, list[dict[str, Any]]] = {c: [] for c in ids}
+        for a in accounts:
+            held[a[1]].append(
+                {
+                    "id": global_id("Account", a[0]),
+                    "accountNo": a[2],
+                    "kind": a[3],
+                    "status": a[4],
+                    "balance": {"amount": money(a[6]), "currency": a[5]},
+                    "transactions": {"edges": history[a[0]]},
+                }
+            )
+        campaigns: dict[int, list[dict[str, Any]]] = {c: [] for c in ids}
+        for m in memberships:
+            campaigns[m[0]].append({"status": m[1], "campaign": {"name": m[2], "status": m[3]}})
+        open_tickets: dict[int, list[dict[str, Any]]] = {c: [] for c in ids}
+        for t in tickets:
+            open_tickets[t[1]].append(
+                {
+                    "id": global_id("Ticket", t[0]),
+                    "ticketNo": t[2],
+                    "subject": t[3],
+                    "status": t[4],
+                    "priority": t[5],
+                }
+            )
+        nodes = [
+            {
+                "id": global_id("Customer", c[0]),
+                "customerNo": c[1],
+                "name": c[2],
+                "tier": c[3],
+                "branch": {"code": c[4], "name": c[5]},
+                "relationshipManager": None
+                if c[6] is None
+                else {"username": c[6], "displayName": c[7]},
+                "accounts": held[c[0]],
+                "campaigns": campaigns[c[0]],
+                "tickets": open_tickets[c[0]],
+            }
+            for c in customers
+        ]
+        if one is not None:
+            return orjson.dumps({"data": {"customer": nodes[0] if nodes else None}})
+        return orjson.dumps({"data": {"customers": {"edges": [{"node": n} for n in nodes]}}})
+
+
+def contents(body: dict[str, Any]) -> dict[str, int]:
+    """What an answer holds, counted."""
+    data = body["data"]
+    nodes = (
+        [data["customer"]]
+        if "customer" in data
+        else [edge["node"] for edge in data["customers"]["edges"]]
+    )
+    accounts = [a for n in nodes for a in n["accounts"]]
+    return {
+        "customers": len(nodes),
+        "accounts": len(accounts),
+        "transactions": sum(len(a["transactions"]["edges"]) for a in accounts),
+        "memberships": sum(len(n["campaigns"]) for n in nodes),
+        "open tickets": sum(len(n["tickets"]) for n in nodes),
+    }
+
+
+# ---------------------------------------------------------------- measuring
+
+
+class StatementCounter:
+    """Counts the statements an engine sends (BEGIN and PRAGMA aside), as tests do."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            self.count += 1
+
+    @contextmanager
+    def on(self, engine: Engine) -> Iterator[StatementCounter]:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self)
+        try:
+            yield self
+        finally:
+            event.remove(engine, "before_cursor_execute", self)
+
+
+async def timed(call: Callable[[], Awaitable[Any]], repeat: int) -> tuple[list[float], Any]:
+    for _ in range(3):  # warm caches and compiled statements
+        result = await call()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = await call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CRM_DATABASE_URL": url,
+        "CRM_SECRET_KEY": SECRET,
+        "CRM_LOG_LEVEL": "WARNING",
+        **{f"CRM_{name.upper()}": str(value) for name, value in UNLIMITED.items()},
+    }
+
+
+@asynccontextmanager
+async def served(url: str) -> AsyncIterator[str]:
+    """``crm serve`` in a subprocess on a free port; its base URL once it answers."""
+    port = free_port()
+    crm = Path(sys.executable).with_name("crm")
+    process = await asyncio.create_subprocess_exec(
+        str(crm),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=server_environment(url),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as probe:
+            while True:
+                if process.returncode is not None:
+                    error = await process.stderr.read() if process.stderr else b""
+                    raise RuntimeError(f"crm serve stopped: {error.decode()}")
+                try:
+                    if (await probe.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield base
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+
+
+async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
+    response = await http.post(
+        "/graphql",
+        json={
+            "query": "mutation($u: String!, $p: String!) {"
+            " login(input: {username: $u, password: $p}) { token errors { code } } }",
+            "variables": {"u": bank.ADMIN, "p": bank.PASSWORD},
+        },
+    )
+    login = response.json()["data"]["login"]
+    if login["errors"]:
+        raise RuntimeError(f"cannot sign in as {bank.ADMIN}: {login['errors']}")
+    return {"Authorization": f"Bearer {login['token']}"}
+
+
+def asker(
+    http: httpx.AsyncClient, headers: dict[str, str], size: int, one: str | None
+) -> Callable[[], Awaitable[bytes]]:
+    """A call asking the 360 query; it answers the response body, unparsed (as
+    the floor's is: what a client parses is not the server's time)."""
+    body = (
+        {"query": ONE, "variables": {"id": one}}
+        if one is not None
+        else {"query": PAGE, "variables": {"n": size}}
+    )
+
+    async def ask() -> bytes:
+        response = await http.post("/graphql", json=body, headers=headers)
+        if response.status_code != 200 or b'"errors":' in response.content:
+            raise RuntimeError(f"the API refused the 360 query: {response.text[:500]}")
+        return response.content
+
+    return ask
+
+
+CASES = [("one customer", 1)] + [(f"page of {n}", n) for n in PAGES]
+
+
+async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any]]:
+    app = create_app(runtime)
+    engine = runtime.database.engine
+    floor = Floor(postgresql=engine.dialect.name == "postgresql")
+    counter = StatementCounter()
+    results: dict[str, dict[str, Any]] = {}
+    answers: dict[str, Any] = {}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://crm.bench"
+    ) as http:
+        headers = await sign_in(http)
+        newest = orjson.loads(await asker(http, headers, 1, None)())["data"]["customers"]["edges"][
+            0
+        ]
+        one_id = newest["node"]["id"]
+        one_key = int(base64.b64decode(one_id).decode().split(":")[1])
+        for name, size in CASES:
+            ask = asker(http, headers, size, one_id if name == "one customer" else None)
+            await ask()
+            with counter.on(engine.sync_engine):
+                answer = await ask()
+            statements = counter.count
+            times, answer = await timed(ask, repeat)
+            answers[name] = orjson.loads(answer)
+            results[name] = {
+                "case": name,
+                "size": size,
+                "statements": statements,
+                "in_process": summary(times),
+                "rows": contents(answers[name]),
+                "response_bytes": len(answer),
+            }
+        async with engine.connect() as connection:
+            for name, size in CASES:
+                key = one_key if name == "one customer" else None
+                with counter.on(engine.sync_engine):
+                    body = await floor.fetch(connection, size, key)
+                times, body = await timed(lambda: floor.fetch(connection, size, key), repeat)  # noqa: B023
+                results[name]["floor"] = summary(times)
+                results[name]["floor_statements"] = counter.count
+                results[name]["floor_bytes"] = len(body)
+                results[name]["same_answer"] = orjson.loads(body) == answers[name]
+                if not results[name]["same_answer"]:
+                    print(f"{name}: the floor's answer differs from the API's")
+    async with served(url) as base, httpx.AsyncClient(base_url=base) as http:
+        headers = await sign_in(http)
+        for name, size in CASES:
+            ask = asker(http, headers, size, one_id if name == "one customer" else None)
+            times, _ = await timed(ask, repeat)
+            results[name]["http"] = summary(times)
+    for result in results.values():
+        floor_median = result["floor"]["median_ms"]
+        result["in_process_ratio"] = round(result["in_process"]["median_ms"] / floor_median, 1)
+        result["http_ratio"] = round(result["http"]["median_ms"] / floor_median, 1)
+    return list(results.values())
+
+
+def write(path: Path, content: str) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+def package_of(filename: str) -> str:
+    """The library, or the project's package, a profiled function belongs to."""
+    for marker in ("site-packages/", f"python{sys.version_info[0]}.{sys.version_info[1]}/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1].split("/")[0].removesuffix(".py")
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    if filename.startswith(root):
+        return "/".join(filename[len(root) :].split("/")[:2]).removesuffix(".py")
+    return "(built-ins)" if filename == "~" else filename
+
+
+async def profile(runtime: Runtime, repeat: int, path: Path) -> None:
+    """Profiles of the page of 100, in-process: pyinstrument's call tree, then
+    cProfile's own time summed by package (library frames included)."""
+    from pyinstrument import Profiler  # only for --profile: not a dependency of the project
+
+    app = create_app(runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://crm.bench"
+    ) as http:
+        headers = await sign_in(http)
+        ask = asker(http, headers, 100, None)
+        await ask()
+        profiler = Profiler(async_mode="enabled")
+        with profiler:
+            for _ in range(repeat):
+                await ask()
+        counted = cProfile.Profile()
+        counted.enable()
+        for _ in range(repeat):
+            await ask()
+        counted.disable()
+    own: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    for (filename, _, _), (_, primitive, seconds, _, _) in pstats.Stats(counted).stats.items():  # type: ignore[attr-defined]
+        package = package_of(filename)
+        own[package] = own.get(package, 0.0) + seconds
+        calls[package] = calls.get(package, 0) + primitive
+    total = sum(own.values())
+    lines = [f"{'package':<28}{'own %':>7}{'calls per request':>20}"]
+    for package, seconds in sorted(own.items(), key=lambda item: -item[1])[:20]:
+        lines.append(f"{package:<28}{100 * seconds / total:>7.1f}{calls[package] // repeat:>20,}")
+    tree = profiler.output_text(unicode=True, time="percent_of_total")
+    write(
+        path,
+        f"{tree}\n\ncProfile, own time by package ({repeat} pages of 100):\n"
+        + "\n".join(lines)
+        + "\n",
+    )
+    print("\n".join(lines))
+    print(f"profile of {repeat} pages of 100 written to {path}")
+
+
+def statements_bounded(results: list[dict[str, Any]]) -> bool:
+    """The pages' statement counts do not grow with the page size."""
+    return len({r["statements"] for r in results if r["case"].startswith("page")}) == 1
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'request':<14}{'stmts':>6}{'floor':>6}{'in-proc med':>12}{'p95':>8}"
+        f"{'http med':>10}{'p95':>8}{'floor med':>10}{'p95':>8}{'× in-proc':>10}{'× http':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        mark = "" if r["same_answer"] else "  (the floor's answer differs!)"
+        lines.append(
+            f"{r['case']:<14}{r['statements']:>6}{r['floor_statements']:>6}"
+            f"{r['in_process']['median_ms']:>12}{r['in_process']['p95_ms']:>8}"
+            f"{r['http']['median_ms']:>10}{r['http']['p95_ms']:>8}"
+            f"{r['floor']['median_ms']:>10}{r['floor']['p95_ms']:>8}"
+            f"{r['in_process_ratio']:>10}{r['http_ratio']:>8}{mark}"
+        )
+    bounded = "do not grow" if statements_bounded(results) else "GROW"
+    return (
+        "\n".join(lines)
+        + f"\nstatements per request {bounded} with the page size"
+        + "\n(ms; stmts = SQL statements per request, sign-in check included;"
+        + " × = median over the floor's median)"
+    )
+
+
+async def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--db", help="SQLite file or PostgreSQL URL (default: a temporary file)")
+    parser.add_argument("--reuse", action="store_true", help="use the bank already at --db")
+    parser.add_argument("--repeat", type=int, default=30, help="timings per measure")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--profile", action="store_true", help="profile the page of 100")
+    options = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = options.db or str(Path(folder) / "bank.db")
+        if options.reuse and options.db:
+            url, built = bank.database_url(target), None
+        else:
+            print(f"building a bank of {options.customers:,} customers")
+            built = await bank.build(target, options.customers, seed=options.seed)
+            print(built.table())
+            url = built.url
+        backend = make_url(url).get_backend_name()
+        runtime = Runtime.create(load_settings(database_url=url, secret_key=SECRET, **UNLIMITED))
+        try:
+            async with runtime.database.engine.connect() as connection:
+                customers = await connection.scalar(text("SELECT count(*) FROM customer_customer"))
+            results = await measure(runtime, url, options.repeat)
+            if options.profile:
+                await profile(
+                    runtime, options.repeat, RESULTS / f"customer360-{backend}-profile.txt"
+                )
+        finally:
+            await runtime.close()
+    print(table(results))
+    written = RESULTS / f"customer360-{backend}.json"
+    RESULTS.mkdir(exist_ok=True)
+    written.write_text(
+        json.dumps(
+            {
+                "customers": customers,
+                "database": backend,
+                "repeat": options.repeat,
+                "rows": built.rows if built else None,
+                "build_seconds": round(built.total_seconds, 1) if built else None,
+                "python": platform.python_version(),
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "query": PAGE,
+                "statements_bounded": statements_bounded(results),
+                "results": results,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"written to {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
