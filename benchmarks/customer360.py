@@ -37,13 +37,12 @@ import os
 import platform
 import pstats
 import socket
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ import orjson
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
+from timing import summary, timed
 
 from core.app import create_app
 from core.runtime import Runtime
@@ -273,23 +273,6 @@ class StatementCounter:
             event.remove(engine, "before_cursor_execute", self)
 
 
-async def timed(call: Callable[[], Awaitable[Any]], repeat: int) -> tuple[list[float], Any]:
-    for _ in range(3):  # warm caches and compiled statements
-        result = await call()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = await call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
-
-
-def summary(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2)}
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -401,13 +384,13 @@ async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any
             with counter.on(engine.sync_engine):
                 answer = await ask()
             statements = counter.count
-            times, answer = await timed(ask, repeat)
+            times, answer = await timed(ask, repeat, warm_up=3)
             answers[name] = orjson.loads(answer)
             results[name] = {
                 "case": name,
                 "size": size,
                 "statements": statements,
-                "in_process": summary(times),
+                "in_process": summary(times, 2),
                 "rows": contents(answers[name]),
                 "response_bytes": len(answer),
             }
@@ -416,8 +399,9 @@ async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any
                 key = one_key if name == "one customer" else None
                 with counter.on(engine.sync_engine):
                     body = await floor.fetch(connection, size, key)
-                times, body = await timed(lambda: floor.fetch(connection, size, key), repeat)  # noqa: B023
-                results[name]["floor"] = summary(times)
+                fetch = partial(floor.fetch, connection, size, key)
+                times, body = await timed(fetch, repeat, warm_up=3)
+                results[name]["floor"] = summary(times, 2)
                 results[name]["floor_statements"] = counter.count
                 results[name]["floor_bytes"] = len(body)
                 results[name]["same_answer"] = orjson.loads(body) == answers[name]
@@ -427,8 +411,8 @@ async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any
         headers = await sign_in(http)
         for name, size in CASES:
             ask = asker(http, headers, size, one_id if name == "one customer" else None)
-            times, _ = await timed(ask, repeat)
-            results[name]["http"] = summary(times)
+            times, _ = await timed(ask, repeat, warm_up=3)
+            results[name]["http"] = summary(times, 2)
     for result in results.values():
         floor_median = result["floor"]["median_ms"]
         result["in_process_ratio"] = round(result["in_process"]["median_ms"] / floor_median, 1)

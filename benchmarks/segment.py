@@ -20,7 +20,6 @@ import json
 import platform
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
+from timing import summary, timed
 
 from core import migrations
 from core.authorization import Principal, Role
@@ -453,21 +453,6 @@ def _conversions(
 # ---------------------------------------------------------------- measuring
 
 
-async def timed(call: Callable[[], Awaitable[Any]], repeat: int) -> tuple[list[float], Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = await call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
-
-
-def summary(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"median_ms": round(statistics.median(ordered), 1), "p95_ms": round(p95, 1)}
-
-
 async def evaluate(runtime: Runtime, repeat: int, explain: bool) -> list[dict[str, Any]]:
     settings = runtime.settings
     calendar = Calendar.of(settings)
@@ -516,9 +501,9 @@ async def evaluate(runtime: Runtime, repeat: int, explain: bool) -> list[dict[st
                 "matched": size,
                 "floor_matched": floor_size,
                 "page_rows": len(page.rows),
-                "size": summary(size_times),
-                "first_page": summary(page_times),
-                "raw_sql_floor": summary(floor_times),
+                "size": summary(size_times, 1),
+                "first_page": summary(page_times, 1),
+                "raw_sql_floor": summary(floor_times, 1),
             }
         )
     return results

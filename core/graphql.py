@@ -121,14 +121,11 @@ class RunInTransaction(FieldExtension):
         except RequestError as error:  # refused before it ran: FORBIDDEN, UNAUTHENTICATED
             await finish((error.extensions or {}).get("code", "REFUSED"), commit=False)
             raise
-        except Exception:
+        except BaseException as failure:
             await session.rollback()
             context.forget_loaded()
-            await _record_failure(context, session, info.field_name, kwargs)
-            raise
-        except BaseException:  # cancelled (the client went away): nothing to record
-            await session.rollback()
-            context.forget_loaded()
+            if isinstance(failure, Exception):  # not a cancellation (the client went away)
+                await _record_failure(context, session, info.field_name, kwargs)
             raise
         errors = getattr(payload, "errors", None)
         if errors:
