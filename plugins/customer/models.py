@@ -70,7 +70,7 @@ class Customer(SQLModel, table=True):
     status: CustomerStatus = Field(
         default=CustomerStatus.ACTIVE, sa_type=enum_column(CustomerStatus), index=True
     )
-    merged_into_id: int | None = Field(default=None, foreign_key="customer_customer.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="customer_customer.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_reason: str | None = Field(default=None, max_length=500)
@@ -110,9 +110,11 @@ class ManagerAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer_customer.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="security_user.id", index=True)
-    previous_manager_id: int | None = Field(default=None, foreign_key="security_user.id")
+    previous_manager_id: int | None = Field(
+        default=None, foreign_key="security_user.id", index=True
+    )
     reason: str = Field(max_length=TEXT_MAX)
-    assigned_by_id: int | None = Field(default=None, foreign_key="security_user.id")
+    assigned_by_id: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -124,7 +126,7 @@ class CustomerShare(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer_customer.id", index=True)
     shared_with_id: int = Field(foreign_key="security_user.id", index=True)
-    shared_by_id: int = Field(foreign_key="security_user.id")
+    shared_by_id: int = Field(foreign_key="security_user.id", index=True)
     reason: str = Field(max_length=TEXT_MAX)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -163,7 +165,7 @@ class Relationship(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("customer_id", "related_customer_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer_customer.id", index=True)
+    customer_id: int = Field(foreign_key="customer_customer.id")
     related_customer_id: int = Field(foreign_key="customer_customer.id", index=True)
     kind: RelationshipKind = Field(sa_type=enum_column(RelationshipKind))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -217,7 +219,7 @@ class FollowUp(SQLModel, table=True):
     title: str = Field(max_length=200)
     due_on: date
     status: FollowUpStatus = Field(default=FollowUpStatus.OPEN, sa_type=enum_column(FollowUpStatus))
-    created_by_id: int = Field(foreign_key="security_user.id")
+    created_by_id: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closing_note: str | None = Field(default=None, max_length=TEXT_MAX)

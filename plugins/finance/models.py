@@ -103,7 +103,7 @@ class Account(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customer_customer.id", index=True)
     internal: InternalAccount | None = Field(default=None, sa_type=enum_column(InternalAccount))
     kind: AccountKind | None = Field(default=None, sa_type=enum_column(AccountKind))
-    product_id: int | None = Field(default=None, foreign_key="finance_product.id")
+    product_id: int | None = Field(default=None, foreign_key="finance_product.id", index=True)
     currency: str = Field(max_length=CURRENCY_LENGTH)
     status: AccountStatus = Field(default=AccountStatus.ACTIVE, sa_type=enum_column(AccountStatus))
     credits_blocked: bool = Field(default=False, description="A FULL freeze is active.")
@@ -114,7 +114,9 @@ class Account(SQLModel, table=True):
     term_months: int | None = None
     principal: Decimal | None = Field(default=None, sa_type=MinorUnits())
     maturity_date: date | None = None
-    funding_account_id: int | None = Field(default=None, foreign_key="finance_account.id")
+    funding_account_id: int | None = Field(
+        default=None, foreign_key="finance_account.id", index=True
+    )
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     opened_on: date
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -142,7 +144,7 @@ class JournalEntry(SQLModel, table=True):
     value_date: date
     memo: str | None = Field(default=None, max_length=MEMO_MAX)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by: int | None = Field(default=None, foreign_key="security_user.id")
+    created_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     reverses_id: int | None = Field(
         default=None, foreign_key="finance_journal_entry.id", unique=True
     )
@@ -157,6 +159,7 @@ class Posting(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_finance_posting_account", "account_id", "id"),
         sa.Index("ix_finance_posting_account_date", "account_id", "value_date"),
+        sa.Index("ix_finance_posting_value_date", "value_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -181,9 +184,9 @@ class Freeze(SQLModel, table=True):
     amount: Decimal | None = Field(default=None, sa_type=MinorUnits())
     reason: str = Field(max_length=REASON_MAX)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by: int | None = Field(default=None, foreign_key="security_user.id")
+    created_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    released_by: int | None = Field(default=None, foreign_key="security_user.id")
+    released_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     release_reason: str | None = Field(default=None, max_length=REASON_MAX)
 
     @property
@@ -200,6 +203,6 @@ class IdempotencyKey(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=IDEMPOTENCY_KEY_MAX)
     fingerprint: str = Field(max_length=64)
-    entry_id: int | None = Field(default=None, foreign_key="finance_journal_entry.id")
-    account_id: int | None = Field(default=None, foreign_key="finance_account.id")
+    entry_id: int | None = Field(default=None, foreign_key="finance_journal_entry.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="finance_account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -89,7 +89,7 @@ class OptOut(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer_customer.id", primary_key=True)
     channel: CampaignChannel = Field(sa_type=enum_column(CampaignChannel), primary_key=True)
     withdrawn_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    recorded_by: int = Field(foreign_key="security_user.id")
+    recorded_by: int = Field(foreign_key="security_user.id", index=True)
 
 
 class Segment(SQLModel, table=True):
@@ -101,7 +101,7 @@ class Segment(SQLModel, table=True):
     name: str = Field(max_length=NAME_MAX, unique=True)
     description: str | None = Field(default=None, max_length=TEXT_MAX)
     rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_by: int = Field(foreign_key="security_user.id")
+    created_by: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -117,8 +117,8 @@ class Campaign(SQLModel, table=True):
         default=CampaignStatus.DRAFT, sa_type=enum_column(CampaignStatus), index=True
     )
     channel: CampaignChannel = Field(sa_type=enum_column(CampaignChannel))
-    product_id: int | None = Field(default=None, foreign_key="marketing_product.id")
-    segment_id: int | None = Field(default=None, foreign_key="marketing_segment.id")
+    product_id: int | None = Field(default=None, foreign_key="marketing_product.id", index=True)
+    segment_id: int | None = Field(default=None, foreign_key="marketing_segment.id", index=True)
     audience: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     starts_on: date | None = None
     ends_on: date | None = None
@@ -132,9 +132,10 @@ class Campaign(SQLModel, table=True):
     branch_id: int | None = Field(
         default=None,
         foreign_key="security_branch.id",
+        index=True,
         description="The branch that runs it; None for head office.",
     )
-    created_by: int = Field(foreign_key="security_user.id")
+    created_by: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     launched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -159,7 +160,7 @@ class Membership(SQLModel, table=True):
     targeted_at: datetime = Field(sa_type=UTCDateTime)
     converted_amount: Decimal | None = Field(default=None, sa_type=MinorUnits())
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_by: int | None = Field(default=None, foreign_key="security_user.id")
+    updated_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
 
 
 class Response(SQLModel, table=True):
@@ -172,5 +173,5 @@ class Response(SQLModel, table=True):
     status: MembershipStatus = Field(sa_type=enum_column(MembershipStatus))
     note: str | None = Field(default=None, max_length=TEXT_MAX)
     amount: Decimal | None = Field(default=None, sa_type=MinorUnits())
-    recorded_by: int = Field(foreign_key="security_user.id")
+    recorded_by: int = Field(foreign_key="security_user.id", index=True)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

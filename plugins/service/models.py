@@ -90,6 +90,8 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_service_ticket_customer", "customer_id", "status"),
         sa.Index("ix_service_ticket_queue", "queue_branch_id", "status"),
         sa.Index("ix_service_ticket_created", "created_at"),
+        sa.Index("ix_service_ticket_status", "status", "id"),
+        sa.Index("ix_service_ticket_resolved", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -118,7 +120,7 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolution: str | None = Field(default=None, max_length=TEXT_MAX)
-    created_by: int = Field(foreign_key="security_user.id")
+    created_by: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -131,7 +133,7 @@ class TicketComment(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="service_ticket.id", index=True)
     body: str = Field(max_length=TEXT_MAX)
     internal: bool = True
-    written_by: int = Field(foreign_key="security_user.id")
+    written_by: int = Field(foreign_key="security_user.id", index=True)
     written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -145,7 +147,7 @@ class TicketTransition(SQLModel, table=True):
     from_status: TicketStatus = Field(sa_type=enum_column(TicketStatus))
     to_status: TicketStatus = Field(sa_type=enum_column(TicketStatus))
     comment: str | None = Field(default=None, max_length=TEXT_MAX)
-    made_by: int = Field(foreign_key="security_user.id")
+    made_by: int = Field(foreign_key="security_user.id", index=True)
     made_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -156,12 +158,14 @@ class Escalation(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("ticket_id", "deadline", "level", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="service_ticket.id", index=True)
+    ticket_id: int = Field(foreign_key="service_ticket.id")
     deadline: Deadline = Field(sa_type=enum_column(Deadline))
     level: EscalationLevel = Field(sa_type=enum_column(EscalationLevel))
     due_at: datetime = Field(sa_type=UTCDateTime, description="The deadline as it stood.")
     branch_manager_ids: str = Field(max_length=200, description="Comma-separated user ids.")
-    relationship_manager_id: int | None = Field(default=None, foreign_key="security_user.id")
+    relationship_manager_id: int | None = Field(
+        default=None, foreign_key="security_user.id", index=True
+    )
     escalated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -175,7 +179,9 @@ class Complaint(SQLModel, table=True):
     root_cause: RootCause | None = Field(default=None, sa_type=enum_column(RootCause))
     compensation: Decimal | None = Field(default=None, sa_type=MinorUnits())
     compensation_note: str | None = Field(default=None, max_length=TEXT_MAX)
-    compensation_granted_by: int | None = Field(default=None, foreign_key="security_user.id")
+    compensation_granted_by: int | None = Field(
+        default=None, foreign_key="security_user.id", index=True
+    )
     received_on: date
     acknowledged_on: date | None = None
     closed_on: date | None = None
@@ -190,7 +196,7 @@ class Survey(SQLModel, table=True):
     satisfaction: int = Field(description="1 (very unhappy) to 5 (very happy).")
     recommend: int = Field(description="0 to 10: how likely to recommend the bank.")
     comment: str | None = Field(default=None, max_length=TEXT_MAX)
-    recorded_by: int = Field(foreign_key="security_user.id")
+    recorded_by: int = Field(foreign_key="security_user.id", index=True)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

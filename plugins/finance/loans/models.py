@@ -59,8 +59,8 @@ class Loan(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     loan_no: str = Field(max_length=16, unique=True)
     customer_id: int = Field(foreign_key="customer_customer.id", index=True)
-    account_id: int = Field(foreign_key="finance_account.id")
-    product_id: int = Field(foreign_key="finance_loan_product.id")
+    account_id: int = Field(foreign_key="finance_account.id", index=True)
+    product_id: int = Field(foreign_key="finance_loan_product.id", index=True)
     status: LoanStatus = Field(default=LoanStatus.PENDING_APPROVAL, sa_type=enum_column(LoanStatus))
     principal: Decimal = Field(sa_type=MinorUnits())
     currency: str = Field(default="CNY", max_length=3)
@@ -70,10 +70,10 @@ class Loan(SQLModel, table=True):
     method: RepaymentMethod = Field(sa_type=enum_column(RepaymentMethod))
     outstanding_principal: Decimal = Field(sa_type=MinorUnits())
     penalty_accrual: int = Field(default=0, sa_type=sa.BigInteger)
-    applied_by: int = Field(foreign_key="security_user.id")
+    applied_by: int = Field(foreign_key="security_user.id", index=True)
     applied_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     applied_on: date
-    decided_by: int | None = Field(default=None, foreign_key="security_user.id")
+    decided_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_comment: str | None = Field(default=None, max_length=COMMENT_MAX)
     disbursed_on: date | None = None

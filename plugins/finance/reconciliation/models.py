@@ -72,8 +72,8 @@ class ReconciliationException(SQLModel, table=True):
     counterparty: str | None = Field(default=None, max_length=COUNTERPARTY_MAX)
     customer_id: int | None = Field(default=None, foreign_key="customer_customer.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="finance_account.id", index=True)
-    entry_id: int | None = Field(default=None, foreign_key="finance_journal_entry.id")
-    posting_id: int | None = Field(default=None, foreign_key="finance_posting.id")
+    entry_id: int | None = Field(default=None, foreign_key="finance_journal_entry.id", index=True)
+    posting_id: int | None = Field(default=None, foreign_key="finance_posting.id", index=True)
     assignee_id: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -88,8 +88,8 @@ class ExceptionNote(SQLModel, table=True):
     exception_id: int = Field(foreign_key="finance_reconciliation_exception.id", index=True)
     text: str = Field(max_length=NOTE_MAX)
     status: ExceptionStatus | None = Field(default=None, sa_type=enum_column(ExceptionStatus))
-    assignee_id: int | None = Field(default=None, foreign_key="security_user.id")
-    written_by: int = Field(foreign_key="security_user.id")
+    assignee_id: int | None = Field(default=None, foreign_key="security_user.id", index=True)
+    written_by: int = Field(foreign_key="security_user.id", index=True)
     written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -108,7 +108,7 @@ class ClearingStatement(SQLModel, table=True):
     missing_on_our_side: int = 0
     missing_on_their_side: int = 0
     amount_mismatches: int = 0
-    imported_by: int | None = Field(default=None, foreign_key="security_user.id")
+    imported_by: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

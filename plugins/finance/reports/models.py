@@ -17,7 +17,7 @@ class LoanBookDay(SQLModel, table=True):
     __tablename__ = "finance_loan_book_day"
 
     business_date: date = Field(primary_key=True)
-    branch_id: int = Field(foreign_key="security_branch.id", primary_key=True)
+    branch_id: int = Field(foreign_key="security_branch.id", primary_key=True, index=True)
     currency: str = Field(max_length=3, primary_key=True)
     loans: int
     outstanding_principal: Decimal = Field(sa_type=MinorUnits())

@@ -51,9 +51,10 @@ class MarketingEvent(SQLModel, table=True):
     branch_id: int | None = Field(
         default=None,
         foreign_key="security_branch.id",
+        index=True,
         description="The branch that runs it; None for head office.",
     )
-    created_by: int = Field(foreign_key="security_user.id")
+    created_by: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -73,10 +74,11 @@ class Invitation(SQLModel, table=True):
         default=InvitationStatus.INVITED, sa_type=enum_column(InvitationStatus)
     )
     invited_at: datetime = Field(sa_type=UTCDateTime)
-    invited_by: int = Field(foreign_key="security_user.id")
+    invited_by: int = Field(foreign_key="security_user.id", index=True)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     follow_up_id: int | None = Field(
         default=None,
         foreign_key="customer_follow_up.id",
+        index=True,
         description="The task given to the attendee's manager after the event.",
     )

@@ -43,11 +43,13 @@ class Lead(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     source: LeadSource = Field(sa_type=enum_column(LeadSource))
-    referred_by_customer_id: int | None = Field(default=None, foreign_key="customer_customer.id")
-    event_id: int | None = Field(default=None, foreign_key="marketing_event.id")
-    campaign_id: int | None = Field(default=None, foreign_key="marketing_campaign.id")
+    referred_by_customer_id: int | None = Field(
+        default=None, foreign_key="customer_customer.id", index=True
+    )
+    event_id: int | None = Field(default=None, foreign_key="marketing_event.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="marketing_campaign.id", index=True)
     partner: str | None = Field(default=None, max_length=NAME_MAX)
-    product_id: int | None = Field(default=None, foreign_key="marketing_product.id")
+    product_id: int | None = Field(default=None, foreign_key="marketing_product.id", index=True)
     stage: LeadStage = Field(default=LeadStage.NEW, sa_type=enum_column(LeadStage), index=True)
     expected_amount: Decimal | None = Field(default=None, sa_type=MinorUnits())
     probability: int | None = Field(default=None, description="Per cent, 0 to 100.")
@@ -61,7 +63,7 @@ class Lead(SQLModel, table=True):
         unique=True,
         description="The customer a won lead became.",
     )
-    created_by: int = Field(foreign_key="security_user.id")
+    created_by: int = Field(foreign_key="security_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -76,7 +78,7 @@ class LeadStageChange(SQLModel, table=True):
     from_stage: LeadStage | None = Field(default=None, sa_type=enum_column(LeadStage))
     to_stage: LeadStage = Field(sa_type=enum_column(LeadStage))
     note: str | None = Field(default=None, max_length=TEXT_MAX)
-    changed_by: int = Field(foreign_key="security_user.id")
+    changed_by: int = Field(foreign_key="security_user.id", index=True)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -111,7 +113,7 @@ class Referral(SQLModel, table=True):
         default=ReferralStatus.OPEN, sa_type=enum_column(ReferralStatus), index=True
     )
     referred_by: int = Field(foreign_key="security_user.id", index=True)
-    specialist_id: int | None = Field(default=None, foreign_key="security_user.id")
+    specialist_id: int | None = Field(default=None, foreign_key="security_user.id", index=True)
     outcome: str | None = Field(default=None, max_length=TEXT_MAX)
     amount: Decimal | None = Field(default=None, sa_type=MinorUnits())
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -52,7 +52,7 @@ class AuditObject(SQLModel, table=True):
     __tablename__ = "security_audit_object"
 
     object_id: str = Field(max_length=200, primary_key=True)
-    seq: int = Field(foreign_key="security_audit_record.seq", primary_key=True)
+    seq: int = Field(foreign_key="security_audit_record.seq", primary_key=True, index=True)
 
 
 class AuditHead(SQLModel, table=True):
