@@ -1,9 +1,10 @@
 """Service tiers from assets under management, recomputed in bulk.
 
 Assets come from whichever plugins hold them (``crm_customer_assets``);
-without any, every customer is MASS. Customers are read in chunks, so memory
-stays flat however many there are, and only the ones whose tier changes are
-written: one UPDATE per target tier and one INSERT of history per chunk.
+without any, every customer is MASS. Customers are taken in chunks of ids, so
+memory stays flat however many there are; the database compares each one's
+tier with the one its assets earn, so only the customers who move are read,
+and written: one UPDATE per target tier and one INSERT of history per chunk.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import utcnow
 from core.events import EventBus
+from core.money import from_minor_units, to_minor_units
 from core.plugins import PluginRegistry
-from plugins.customer.assets import assets_of
+from plugins.customer.assets import assets_table
 from plugins.customer.events import TierChanged
 from plugins.customer.models import Customer, CustomerStatus, CustomerTier, TierChange
-from plugins.customer.settings import customer_settings
+from plugins.customer.settings import CustomerSettings, customer_settings
 
 CHUNK = 1000
 
@@ -59,31 +62,70 @@ async def recompute_tiers(
     as a change counting on business date ``on``."""
     settings = customer_settings()
     result = Retiering()
-    selected = select(Customer.id, Customer.tier).where(Customer.status == CustomerStatus.ACTIVE)
+    selected = [Customer.status == CustomerStatus.ACTIVE]
     if customer_ids is not None:
-        selected = selected.where(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
+        selected.append(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
     last_id = 0
     while True:
         chunk = list(
-            await session.execute(
-                selected.where(Customer.id > last_id).order_by(Customer.id).limit(CHUNK)  # type: ignore[operator]
+            await session.scalars(
+                select(Customer.id)
+                .where(*selected, Customer.id > last_id)  # type: ignore[operator]
+                .order_by(Customer.id)
+                .limit(CHUNK)
             )
         )
         if not chunk:
             return result
-        last_id = chunk[-1].id
+        last_id = chunk[-1]
         result.examined += len(chunk)
-        assets = await assets_of(session, plugins, [row.id for row in chunk])
-        changes = [
-            TierChanged(row.id, CustomerTier(row.tier), earned, assets[row.id])
-            for row in chunk
-            if (earned := settings.tier_for(assets[row.id])) is not row.tier
-        ]
+        out_of_line = await session.execute(
+            _out_of_line(plugins, settings, chunk[0], last_id).where(*selected)
+        )
+        changes = []
+        for row in out_of_line:
+            assets = from_minor_units(row.assets)
+            if (earned := settings.tier_for(assets)) is not row.tier:
+                changes.append(TierChanged(row.id, CustomerTier(row.tier), earned, assets))
         await _write(session, changes, on)
         for change in changes:
             await events.publish(change, session)
         result.upgraded += sum(change.is_upgrade for change in changes)
         result.downgraded += sum(not change.is_upgrade for change in changes)
+
+
+def _out_of_line(
+    plugins: PluginRegistry, settings: CustomerSettings, first_id: int, last_id: int
+) -> Select[Any]:
+    """The customers with ids from ``first_id`` to ``last_id`` whose tier is not the
+    one their assets earn, with their assets in fen: the comparison is made in
+    the database, so only the customers who move come back."""
+    in_range = Customer.id.between(first_id, last_id)  # type: ignore[union-attr]
+    held = assets_table(plugins)
+    if held is None:
+        assets: ColumnElement[int] = literal(0)
+        customers = select(Customer.id, Customer.tier, assets.label("assets"))
+    else:
+        chunk = (
+            select(held.c.customer_id, held.c.amount)
+            .where(held.c.customer_id.between(first_id, last_id))
+            .subquery("chunk_assets")
+        )
+        assets = func.coalesce(chunk.c.amount, 0)
+        customers = select(Customer.id, Customer.tier, assets.label("assets")).outerjoin(
+            chunk, chunk.c.customer_id == Customer.id
+        )
+    return customers.where(in_range, Customer.tier != tier_earned(settings, assets))
+
+
+def tier_earned(settings: CustomerSettings, assets_fen: ColumnElement[int]) -> ColumnElement[str]:
+    """The tier ``assets_fen`` earns, in SQL (as ``CustomerSettings.tier_for``)."""
+    return case(
+        (assets_fen >= to_minor_units(settings.tier_private_from), CustomerTier.PRIVATE.value),
+        (assets_fen >= to_minor_units(settings.tier_wealth_from), CustomerTier.WEALTH.value),
+        (assets_fen >= to_minor_units(settings.tier_affluent_from), CustomerTier.AFFLUENT.value),
+        else_=CustomerTier.MASS.value,
+    )
 
 
 async def _write(session: AsyncSession, changes: list[TierChanged], on: date) -> None:

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import Mode
-from plugins.customer.models import Customer, TierChange
+from plugins.customer.models import Customer, CustomerStatus, TierChange
 from plugins.customer.settings import CustomerSettings
 from plugins.customer.tiers import recompute_tiers
 from tests.plugins.customer.conftest import global_id as gid
@@ -132,3 +132,33 @@ async def test_each_change_is_announced_to_other_plugins(runtime, staff, holding
     stop()
 
     assert announced == [("customer.tier_changed", "MASS", "PRIVATE", True)]
+
+
+async def test_only_active_customers_move_even_within_a_chunk(
+    runtime, staff, holdings, monkeypatch
+):
+    monkeypatch.setattr("plugins.customer.tiers.CHUNK", 2)
+    await staff.branch("BJ-001")
+    customers = [await register(runtime, n) for n in range(1, 5)]
+    for customer in customers:
+        holdings.by_customer[customer.id] = Decimal(600_000)
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        await session.execute(
+            update(Customer)
+            .where(Customer.id == customers[1].id)
+            .values(status=CustomerStatus.CLOSED)
+        )
+
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        done = await recompute_tiers(
+            session,
+            runtime.plugins,
+            runtime.events,
+            [customers[1].id, customers[2].id, customers[3].id],
+            on=TODAY,
+        )
+
+    assert (done.examined, done.upgraded) == (2, 2)
+    async with runtime.database.transaction(Mode.READ) as session:
+        tiers = list(await session.scalars(select(Customer.tier).order_by(Customer.id)))
+    assert tiers == ["MASS", "MASS", "WEALTH", "WEALTH"]

@@ -24,6 +24,7 @@ from core.runtime import Runtime
 from plugins.service.escalation import escalate_tickets
 from plugins.service.events import TicketEscalated
 from plugins.service.models import Escalation
+from tests.conftest import StatementCounter
 from tests.plugins.customer.conftest import BJ, SH
 from tests.plugins.finance.conftest import crm
 from tests.plugins.service.conftest import Clock, Desk
@@ -297,6 +298,38 @@ async def test_escalations_are_announced_to_other_plugins(desk: Desk, clock: Clo
     assert event.name == "service.ticket_escalated"
     assert event.ticket_no == ticket["ticketNo"]
     assert event.notify == (desk.bank.user_ids["bj.manager"],)
+
+
+# ---------------------------------------------------------------- many at once
+
+
+async def test_tickets_due_are_escalated_a_chunk_at_a_time(
+    desk: Desk, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("plugins.service.escalation.CHUNK", 2)
+    customer = await desk.customer()
+    tickets = [await desk.open(customer) for _ in range(5)]
+
+    made = await escalate(desk.runtime, bj(2, 12, 30))
+
+    assert [(e.ticket_no, e.level.value) for e in made] == [
+        (ticket["ticketNo"], "BREACHED") for ticket in tickets
+    ]
+    assert await desk.bank.count(Escalation) == 5
+
+
+async def test_a_run_with_nothing_new_to_escalate_writes_nothing(
+    desk: Desk, clock: Clock, sql: StatementCounter
+):
+    customer = await desk.customer()
+    for _ in range(3):
+        await desk.open(customer)
+    await escalate(desk.runtime, bj(2, 12, 30))
+    sql.reset()
+
+    # still breached, as recorded: the deadlines are not even read again
+    assert await escalate(desk.runtime, bj(2, 17)) == []
+    assert [s for s in sql.statements if s.lstrip().upper().startswith("INSERT")] == []
 
 
 # ---------------------------------------------------------------- the batch and the command
