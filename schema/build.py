@@ -41,6 +41,7 @@ from core.money import Money
 from core.runtime import Runtime
 from core.settings import Settings
 from schema.cost import QueryCostLimit
+from schema.execution import PlainFieldExecutor
 from schema.extensions import (
     CachedValidation,
     ExtensionFactory,
@@ -208,5 +209,6 @@ def build_schema(runtime: Runtime) -> CRMSchema:
         mutation=_root_type("Mutation", mutations, runtime) if mutations else None,
         types=types,
         extensions=schema_extensions(runtime),
+        execution_context_class=PlainFieldExecutor,
         additions=dict(additions),
     )

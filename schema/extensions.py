@@ -52,6 +52,9 @@ class UnitOfWork(SchemaExtension):
             yield
         finally:
             context.attach(None)
+            # The loaders refer to the context that holds them: without this the
+            # rows they hold would wait for the cyclic collector.
+            context.forget_loaded()
             try:
                 await session.close()  # rolls back whatever is left uncommitted
             except Exception:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Select, select
 
@@ -101,6 +103,22 @@ async def postings_by_id(context: Context, ids: Sequence[int | None]) -> list[Po
     return one_per_key(ids, rows, lambda posting: posting.id)  # type: ignore[arg-type, return-value]
 
 
+class PostingLine(NamedTuple):
+    """A posting as an account's history shows it, read as plain columns: the
+    360 view shows thousands per page, which as ORM objects cost more than
+    the rest of the page (``docs/performance.md``). Named as ``Posting`` is."""
+
+    id: int
+    entry_id: int
+    account_id: int
+    kind: str
+    currency: str
+    amount: Decimal
+    balance_after: Decimal
+    value_date: date
+    posted_at: datetime
+
+
 @dataclass(frozen=True)
 class HistoryPage:
     """One page of an account's transactions, newest first: the loader's key."""
@@ -118,10 +136,10 @@ class HistoryPage:
         return (self.size, self.after, self.value_from, self.value_to, self.kinds)
 
 
-async def history_pages(context: Context, pages: Sequence[HistoryPage]) -> list[Page[Posting]]:
+async def history_pages(context: Context, pages: Sequence[HistoryPage]) -> list[Page[PostingLine]]:
     """Pages of many accounts' histories: one statement per distinct page shape
     (the 360 view asks every account for the same page: one statement)."""
-    found: dict[HistoryPage, Page[Posting]] = {}
+    found: dict[HistoryPage, Page[PostingLine]] = {}
     shapes: dict[tuple[object, ...], list[HistoryPage]] = {}
     for page in pages:
         shapes.setdefault(page.shape, []).append(page)
@@ -143,6 +161,7 @@ async def history_pages(context: Context, pages: Sequence[HistoryPage]) -> list[
             size=sample.size,
             after=sample.after,
             descending=True,
+            row_type=PostingLine,
         )
         found.update({page: by_account[page.account_id] for page in group})
     return [found[page] for page in pages]

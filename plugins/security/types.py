@@ -11,6 +11,7 @@ from strawberry.types import Info
 from core.authorization import Role
 from core.context import Context
 from core.graphql import UserError, int_ids, model_type_check
+from core.pagination import CountedConnection
 from plugins.security import loaders, models
 from plugins.security.permissions import can_see_user
 
@@ -80,10 +81,9 @@ class UserEdge:
 
 
 @strawberry.type
-class UserConnection:
+class UserConnection(CountedConnection):
     edges: list[UserEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.type

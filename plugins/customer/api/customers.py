@@ -17,7 +17,7 @@ from core.context import Context
 from core.errors import BusinessError, RequestError
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
 from core.money import to_minor_units
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from core.plugins import PluginRegistry
 from core.validation import clean_text
 from plugins.customer import loaders, models
@@ -128,10 +128,9 @@ class CustomerEdge:
 
 
 @strawberry.type
-class CustomerConnection:
+class CustomerConnection(CountedConnection):
     edges: list[CustomerEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -266,7 +265,7 @@ class CustomerQuery:
         return CustomerConnection(
             edges=page.edges(CustomerEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
 

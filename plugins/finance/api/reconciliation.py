@@ -17,7 +17,7 @@ from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
 from core.money import Money
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.customers import Customer
 from plugins.finance import loaders
@@ -150,10 +150,9 @@ class ReconciliationExceptionEdge:
 
 
 @strawberry.type
-class ReconciliationExceptionConnection:
+class ReconciliationExceptionConnection(CountedConnection):
     edges: list[ReconciliationExceptionEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -204,7 +203,7 @@ class ReconciliationQuery:
         return ReconciliationExceptionConnection(
             edges=page.edges(ReconciliationExceptionEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
     @query(permission=RECONCILIATION_READ)

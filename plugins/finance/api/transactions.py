@@ -32,7 +32,7 @@ class Transaction(relay.Node):
     value_date: date = strawberry.field(description="The business date it counts on.")
     posted_at: datetime
 
-    is_type_of = model_type_check(models.Posting)
+    is_type_of = model_type_check(models.Posting, loaders.PostingLine)
 
     @strawberry.field(description="The transaction reference (流水号) on statements.")
     def reference(self, root: strawberry.Parent[models.Posting]) -> str:

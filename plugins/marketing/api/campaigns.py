@@ -15,7 +15,7 @@ from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, extends, int_ids, model_type_check, mutation, node_id, query
 from core.money import Money
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, count, keyset_page
 from plugins.customer.api.customers import (
     Customer,
     CustomerConnection,
@@ -101,7 +101,7 @@ class Segment(relay.Node):
         return CustomerConnection(
             edges=page.edges(CustomerEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
     @classmethod
@@ -204,10 +204,9 @@ class CampaignEdge:
 
 
 @strawberry.type
-class CampaignConnection:
+class CampaignConnection(CountedConnection):
     edges: list[CampaignEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.type
@@ -244,7 +243,7 @@ class CampaignQuery:
         return CampaignConnection(
             edges=page.edges(CampaignEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
     @query(permission=MARKETING_READ)

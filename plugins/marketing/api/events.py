@@ -13,7 +13,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, extends, int_ids, model_type_check, mutation, node_id, query
-from core.pagination import count, decode_position, keyset_page, page_size
+from core.pagination import CountedConnection, decode_position, keyset_page, page_size
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.contacts import FollowUp, follow_ups_by_id
 from plugins.customer.api.customers import Customer, CustomerFilter, customer_in_scope
@@ -168,10 +168,9 @@ class EventEdge:
 
 
 @strawberry.type
-class EventConnection:
+class EventConnection(CountedConnection):
     edges: list[EventEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @extends("Customer")
@@ -220,7 +219,7 @@ class EventQuery:
         return EventConnection(
             edges=page.edges(EventEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
 

@@ -15,7 +15,7 @@ from core.context import Context
 from core.errors import BusinessError, Forbidden
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
 from core.money import Money
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.customers import Customer
 from plugins.customer.events import CustomerRegistered
@@ -165,10 +165,9 @@ class LeadEdge:
 
 
 @strawberry.type
-class LeadConnection:
+class LeadConnection(CountedConnection):
     edges: list[LeadEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -235,7 +234,7 @@ class LeadQuery:
         return LeadConnection(
             edges=page.edges(LeadEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
     @query(permission=LEAD_READ)

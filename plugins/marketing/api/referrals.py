@@ -14,7 +14,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
 from core.money import Money
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.customers import Customer, customer_in_scope
 from plugins.customer.permissions import CUSTOMER_READ
@@ -89,10 +89,9 @@ class ReferralEdge:
 
 
 @strawberry.type
-class ReferralConnection:
+class ReferralConnection(CountedConnection):
     edges: list[ReferralEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.type
@@ -133,7 +132,7 @@ class ReferralQuery:
         return ReferralConnection(
             edges=page.edges(ReferralEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
 

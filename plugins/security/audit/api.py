@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from core.context import Context
 from core.graphql import node_id, query
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from plugins.security import loaders
 from plugins.security.audit import models
 from plugins.security.audit.search import AuditSearch, audit_records
@@ -59,10 +59,9 @@ class AuditRecordEdge:
 
 
 @strawberry.type
-class AuditRecordConnection:
+class AuditRecordConnection(CountedConnection):
     edges: list[AuditRecordEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -110,5 +109,5 @@ class AuditQuery:
         return AuditRecordConnection(
             edges=page.edges(AuditRecordEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )

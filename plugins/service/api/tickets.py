@@ -17,7 +17,7 @@ from core.context import Context
 from core.errors import BusinessError
 from core.graphql import UserError, extends, int_ids, model_type_check, mutation, node_id, query
 from core.money import Money
-from core.pagination import count, keyset_page
+from core.pagination import CountedConnection, keyset_page
 from plugins.customer import loaders as customer_loaders
 from plugins.customer.api.customers import Customer, customer_in_scope
 from plugins.security import loaders as staff_loaders
@@ -234,10 +234,9 @@ class TicketEdge:
 
 
 @strawberry.type
-class TicketConnection:
+class TicketConnection(CountedConnection):
     edges: list[TicketEdge]
     page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -296,7 +295,7 @@ class TicketQuery:
         return TicketConnection(
             edges=page.edges(TicketEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
 
 

@@ -281,6 +281,23 @@ async def test_a_page_of_none_still_counts_the_matches(bank, seven):
     assert (page["edges"], page["totalCount"]) == ([], 7)
 
 
+async def test_the_matches_are_counted_only_when_total_count_is_asked_for(bank, seven, sql):
+    caller = await bank.sign_in("admin")
+    edges = "{ customers(first: 3) { edges { node { name } } } }"
+    counted = "{ customers(first: 3) { edges { node { name } } totalCount } }"
+    await caller.data(edges)  # signed in and warmed up
+
+    sql.reset()
+    await caller.data(edges)
+    without = sql.statements.copy()
+    sql.reset()
+    answer = await caller.data(counted)
+
+    assert answer["customers"]["totalCount"] == 7
+    assert len(sql.statements) == len(without) + 1
+    assert not any("count(" in statement.lower() for statement in without)
+
+
 async def test_without_first_a_page_holds_twenty(bank):
     for _ in range(21):
         await bank.register()
