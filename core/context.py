@@ -46,6 +46,9 @@ class Context:
     personal_data_read: dict[str, None] = field(default_factory=dict)
     """Global IDs of the objects whose personal data this request showed
     unmasked (insertion-ordered), recorded in the audit log when it ends."""
+    afterwards: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Work for once the request's transaction has ended and its connection is
+    back in the pool (``after_request``)."""
     _session: AsyncSession | None = None
     _loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
 
@@ -65,6 +68,15 @@ class Context:
     def attach(self, session: AsyncSession | None) -> None:
         """Give the request its database session (None when the operation ends)."""
         self._session = session
+
+    def after_request(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Do ``work`` in a transaction of its own once the request's has ended.
+
+        For bookkeeping that must not wait on the request: a second transaction
+        opened during the request would need a second pooled connection while
+        the request holds one (on SQLite, the write lock its own request holds).
+        It is not done if the request fails before it ends."""
+        self.afterwards.append(work)
 
     async def publish(self, event: DomainEvent) -> None:
         """Tell every listening plugin, inside this request's transaction."""

@@ -61,6 +61,13 @@ class UnitOfWork(SchemaExtension):
                 log.exception("closing the request's database session failed")
         if context.personal_data_read:
             await record_personal_data_read(context, self._operation())
+        for work in context.afterwards:
+            try:
+                await work()
+            except Exception:  # bookkeeping: the answer stands without it
+                log.exception(
+                    "work after the request failed", extra={"request_id": context.request_id}
+                )
 
     def _operation(self) -> str:
         """The operation's name, or its root fields' (``customer,accounts``)."""

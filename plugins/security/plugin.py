@@ -3,6 +3,7 @@ the tamper-evident audit log."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import strawberry
@@ -55,8 +56,12 @@ def crm_role_grants():  # type: ignore[no-untyped-def]
 @hookimpl
 def crm_authenticate(context, token):  # type: ignore[no-untyped-def]
     runtime = context.runtime
+
+    def seen_again(session_id: str) -> None:
+        context.after_request(partial(sign_in.keep_alive, runtime.database, session_id))
+
     return sign_in.principal_for_token(
-        context.session, runtime.settings, runtime.permissions, token, runtime.database
+        context.session, runtime.settings, runtime.permissions, token, seen_again
     )
 
 

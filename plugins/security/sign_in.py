@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -112,12 +113,13 @@ async def principal_for_token(
     settings: Settings,
     permissions: PermissionTable,
     token: str,
-    database: Database | None = None,
+    seen_again: Callable[[str], None] | None = None,
 ) -> Principal | None:
     """The principal a token stands for, or None if it is invalid, expired
     (``token_ttl_minutes`` after sign-in), idle (unused for
-    ``session_idle_minutes``), revoked, or its user is disabled. With
-    ``database``, a session last seen over a minute ago is seen again now."""
+    ``session_idle_minutes``), revoked, or its user is disabled.
+    ``seen_again`` is told the id of a sign-in session last seen over a minute
+    ago, to :func:`keep_alive` it."""
     claims = read_token(settings.signing_key, token)
     if claims is None:
         return None
@@ -139,8 +141,8 @@ async def principal_for_token(
     if found is None:
         return None
     row, last_seen_at = found
-    if database is not None and last_seen_at < now - KEEP_ALIVE_EVERY:
-        await keep_alive(database, claims.session_id)
+    if seen_again is not None and last_seen_at < now - KEEP_ALIVE_EVERY:
+        seen_again(claims.session_id)
     roles = frozenset((await roles_of(session, [row.id]))[row.id])  # type: ignore[list-item]
     return Principal(
         user_id=row.id,  # type: ignore[arg-type]
@@ -155,7 +157,7 @@ async def principal_for_token(
 
 async def keep_alive(database: Database, session_id: str) -> None:
     """Note that a session is in use, for its idle timeout: at most once a
-    minute, in a transaction of its own (a query's session only reads)."""
+    minute, in a transaction of its own (after the request: ``Context.after_request``)."""
     now = utcnow()
     async with database.transaction(Mode.WRITE) as session:
         await session.execute(

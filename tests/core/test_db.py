@@ -2,21 +2,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from core import db
 from core.authorization import Role
+from core.columns import utcnow
 from core.db import Database, DatabaseBusy, Mode, SerializedSession
 from core.runtime import Runtime
 from plugins.security import services
-from plugins.security.models import Branch
+from plugins.security.models import Branch, SignInSession
 from tests.conftest import GraphQLClient, Staff
 from tests.core.conftest import UNREACHABLE_DATABASE
+from tests.plugins.security.conftest import CREATE_BRANCH
 
 
 async def branch_codes(runtime: Runtime) -> list[str]:
@@ -156,6 +159,24 @@ async def test_a_writer_waiting_too_long_for_its_turn_is_told_to_retry(
     assert refused.value.extensions == {"code": "DATABASE_BUSY"}
     async with runtime.database.transaction(Mode.WRITE) as after:  # the queue moves on
         await after.execute(select(1))
+
+
+async def test_a_mutation_whose_sign_in_is_due_a_keep_alive_is_answered_at_once(
+    runtime: Runtime, client: GraphQLClient, staff: Staff
+) -> None:
+    await staff.user("admin", Role.ADMIN)
+    signed_in = await client.sign_in("admin")
+    idle_since = utcnow() - timedelta(minutes=5)
+    async with runtime.database.transaction(Mode.WRITE) as session:
+        await session.execute(update(SignInSession).values(last_seen_at=idle_since))
+
+    async with asyncio.timeout(5):  # SQLite waited 15 s for its own lock, then failed
+        body = await signed_in.data(CREATE_BRANCH, {"code": "BJ-001", "name": "北京分行"})
+
+    assert body["createBranch"]["errors"] == []
+    async with runtime.database.transaction(Mode.READ) as session:
+        seen = await session.scalar(select(func.max(SignInSession.last_seen_at)))
+    assert seen > idle_since
 
 
 async def test_sessions_serialize_concurrent_statements(runtime: Runtime) -> None:
