@@ -1,10 +1,12 @@
 """Recording what reconciliation finds, set-based and without duplicates.
 
 Every check is a SELECT of candidate rows labelled as exception columns (at
-least ``subject``). :func:`record` writes them in two statements, whatever
-their number: it moves ``last_seen_on`` of the ones already being worked, and
-inserts the rest. So a break found again tomorrow stays one exception, an
-anomaly of a new day is a new one, and running a day twice changes nothing.
+least ``subject``). :func:`record` counts them and, when there are any,
+writes them in two statements, whatever their number: it moves
+``last_seen_on`` of the ones already being worked, and inserts the rest (a
+check that finds nothing, the usual case, costs one statement, not three).
+So a break found again tomorrow stays one exception, an anomaly of a new day
+is a new one, and running a day twice changes nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ async def record(
     session: AsyncSession, kind: ExceptionKind, day: date, candidates: Select[Any]
 ) -> Found:
     found = candidates.subquery()
+    total = await session.scalar(select(func.count()).select_from(found)) or 0
+    if not total:
+        return Found(kind, 0, 0)
     await session.execute(
         update(ReconciliationException)
         .where(
@@ -87,5 +92,4 @@ async def record(
             select(*found.c, *stamp).where(~known),
         )
     )
-    total = await session.scalar(select(func.count()).select_from(found))
-    return Found(kind, total or 0, added.rowcount)  # type: ignore[attr-defined]
+    return Found(kind, total, added.rowcount)  # type: ignore[attr-defined]

@@ -7,18 +7,28 @@ amount, is matched; for another amount, an AMOUNT_MISMATCH; a line naming no
 such posting is MISSING_ON_OUR_SIDE; a posting no line names is
 MISSING_ON_THEIR_SIDE. One statement per date: importing the same file again
 returns what the first import found, a different one is refused.
+
+The lines are stored as they are read, a chunk at a time, so a file of a
+million lines costs its text and one chunk of memory, not a million objects.
+A bad line, or a reference given twice, undoes the import (a savepoint) and
+the file is read again to say what is wrong with every line.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
+from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select
+from asyncpg import UniqueViolationError
+from sqlalchemy import Table, and_, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.business_day import open_business_date
+from core.db import insert_for
 from core.errors import BusinessError
 from core.settings import Settings
 from core.validation import clean_text
@@ -30,10 +40,21 @@ from plugins.finance.reconciliation.models import (
     ClearingStatementLine,
     ExceptionKind,
 )
-from plugins.finance.reconciliation.statement_file import BadRow, parse_statement
+from plugins.finance.reconciliation.statement_file import (
+    BadRow,
+    BadStatement,
+    StatementRow,
+    parse_statement,
+    statement_rows,
+)
 from plugins.finance.references import posting_of
 
-CHUNK = 5_000
+CHUNK = 50_000
+"""Lines stored per statement. Each chunk is sorted by reference, so that the
+unique index of a statement's references grows in order within it instead of
+at random places (on SQLite, a million lines in random order take four times
+as long)."""
+HASHED_PER_UPDATE = 1 << 20
 
 
 @dataclass
@@ -60,7 +81,7 @@ async def import_statement(
             "A statement is matched once its business date is closed.",
             ["input", "businessDate"],
         )
-    checksum = hashlib.sha256(content.encode()).hexdigest()
+    checksum = _checksum(content)
     earlier = await session.scalar(
         select(ClearingStatement).where(ClearingStatement.business_date == day)
     )
@@ -73,35 +94,109 @@ async def import_statement(
             "UTC; its differences are being worked as exceptions.",
             ["input", "content"],
         )
-    parsed = parse_statement(content, day)
-    if parsed.bad_rows:
-        return Imported(bad_rows=parsed.bad_rows, bad_row_count=parsed.bad_row_count)
+    savepoint = await session.begin_nested()
     statement = ClearingStatement(
-        business_date=day,
-        file_name=file_name,
-        checksum=checksum,
-        lines=len(parsed.rows),
-        imported_by=by,
+        business_date=day, file_name=file_name, checksum=checksum, lines=0, imported_by=by
     )
     session.add(statement)
     await session.flush()
-    for start in range(0, len(parsed.rows), CHUNK):
-        await session.execute(
-            insert(ClearingStatementLine),
-            [
-                {
-                    "statement_id": statement.id,
-                    "line_no": row.line_no,
-                    "reference": row.reference,
-                    "amount": row.amount,
-                    "counterparty": row.counterparty,
-                    "posting_id": posting_of(row.reference, day),
-                }
-                for row in parsed.rows[start : start + CHUNK]
-            ],
-        )
+    stored = await _store_lines(session, statement, statement_rows(content, day))
+    if stored is None:
+        await savepoint.rollback()
+        parsed = parse_statement(content, day)
+        return Imported(bad_rows=parsed.bad_rows, bad_row_count=parsed.bad_row_count)
+    await savepoint.commit()
+    statement.lines = stored
+    await _refresh_statistics(session)
     await _match(session, statement)
     return Imported(statement)
+
+
+async def _refresh_statistics(session: AsyncSession) -> None:
+    """Tell PostgreSQL's planner about the lines just stored. Until autovacuum
+    comes by (after the commit) it takes a statement's lines for a handful and
+    matches them by probing the postings one line at a time: a million probes
+    per join, three times slower than hashing the day's postings."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"ANALYZE {ClearingStatementLine.__tablename__}"))
+
+
+def _checksum(content: str) -> str:
+    """SHA-256 of the file's UTF-8, without a second copy of a large file."""
+    digest = hashlib.sha256()
+    for start in range(0, len(content), HASHED_PER_UPDATE):
+        digest.update(content[start : start + HASHED_PER_UPDATE].encode())
+    return digest.hexdigest()
+
+
+def _chunks(rows: Iterator[StatementRow]) -> Iterator[list[StatementRow]]:
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
+
+
+async def _store_lines(
+    session: AsyncSession, statement: ClearingStatement, rows: Iterator[StatementRow]
+) -> int | None:
+    """The lines stored as they are read; how many, or None when a line is bad
+    or a reference comes twice (then what was stored is to be undone)."""
+    day = statement.business_date
+    read = 0
+    try:
+        for chunk in _chunks(rows):
+            chunk.sort(key=lambda row: row.reference)
+            await _insert_all(
+                session,
+                ClearingStatementLine.__table__,
+                [
+                    {
+                        "statement_id": statement.id,
+                        "line_no": row.line_no,
+                        "reference": row.reference,
+                        "amount": row.amount,
+                        "counterparty": row.counterparty,
+                        "posting_id": posting_of(row.reference, day),
+                    }
+                    for row in chunk
+                ],
+            )
+            read += len(chunk)
+    except (BadStatement, UniqueViolationError):
+        return None
+    stored = await session.scalar(
+        select(func.count()).where(ClearingStatementLine.statement_id == statement.id)
+    )
+    return read if stored == read else None
+
+
+async def _insert_all(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` stored by the database's fastest path.
+
+    On PostgreSQL, ``COPY`` on the session's own connection, so within its
+    transaction, each value as SQLAlchemy would bind it (money in fen): half
+    the time of a multi-row ``INSERT`` for a million lines (the rest is the
+    foreign key checked and the indexes kept, row by row, either way). ``COPY``
+    cannot skip a conflict: a row breaking a unique constraint fails it with
+    asyncpg's UniqueViolationError, and the transaction is to be rolled back
+    to its savepoint. Elsewhere, a multi-row ``INSERT`` that skips such a row
+    (a count after storing finds it).
+    """
+    dialect = session.bind.dialect
+    if dialect.name != "postgresql":
+        await session.execute(insert_for(session, table).on_conflict_do_nothing(), rows)
+        return
+    columns = list(rows[0])
+    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    records = [
+        tuple(
+            value if bind is None else bind(value)
+            for bind, value in zip(binds, row.values(), strict=True)
+        )
+        for row in rows
+    ]
+    connection = await (await session.connection()).get_raw_connection()
+    await connection.driver_connection.copy_records_to_table(
+        table.name, columns=columns, records=records
+    )
 
 
 async def _match(session: AsyncSession, statement: ClearingStatement) -> None:
