@@ -34,14 +34,12 @@ import asyncio
 import base64
 import cProfile
 import json
-import os
 import platform
 import pstats
-import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -50,6 +48,7 @@ from typing import Any
 import bank
 import httpx
 import orjson
+from server import SECRET, UNLIMITED, served, sign_in
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,14 +60,7 @@ from core.settings import load_settings
 
 RESULTS = Path(__file__).with_name("results")
 """``customer360-<database>.json`` and ``customer360-<database>-profile.txt`` go here."""
-SECRET = "benchmark-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
 PAGES = (10, 50, 100)
-UNLIMITED = {
-    "requests_per_address": 10**9,
-    "requests_per_user": 10**9,
-    "sign_ins_per_address": 10**9,
-}
-"""The benchmark asks thousands of times from one address as one user."""
 
 CUSTOMER_360 = """
   id customerNo name tier
@@ -276,72 +268,6 @@ class StatementCounter:
             event.remove(engine, "before_cursor_execute", self)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CRM_DATABASE_URL": url,
-        "CRM_SECRET_KEY": SECRET,
-        "CRM_LOG_LEVEL": "WARNING",
-        **{f"CRM_{name.upper()}": str(value) for name, value in UNLIMITED.items()},
-    }
-
-
-@asynccontextmanager
-async def served(url: str) -> AsyncIterator[str]:
-    """``crm serve`` in a subprocess on a free port; its base URL once it answers."""
-    port = free_port()
-    crm = Path(sys.executable).with_name("crm")
-    process = await asyncio.create_subprocess_exec(
-        str(crm),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=server_environment(url),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base) as probe:
-            while True:
-                if process.returncode is not None:
-                    error = await process.stderr.read() if process.stderr else b""
-                    raise RuntimeError(f"crm serve stopped: {error.decode()}")
-                try:
-                    if (await probe.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        yield base
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()
-
-
-async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
-    response = await http.post(
-        "/graphql",
-        json={
-            "query": "mutation($u: String!, $p: String!) {"
-            " login(input: {username: $u, password: $p}) { token errors { code } } }",
-            "variables": {"u": bank.ADMIN, "p": bank.PASSWORD},
-        },
-    )
-    login = response.json()["data"]["login"]
-    if login["errors"]:
-        raise RuntimeError(f"cannot sign in as {bank.ADMIN}: {login['errors']}")
-    return {"Authorization": f"Bearer {login['token']}"}
-
-
 def asker(
     http: httpx.AsyncClient, headers: dict[str, str], size: int, one: str | None
 ) -> Callable[[], Awaitable[bytes]]:
@@ -391,7 +317,7 @@ async def statements_per_request(
     return counter.count, answer
 
 
-async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any]]:
+async def measure(runtime: Runtime, url: str, repeat: int, log: Path) -> list[dict[str, Any]]:
     app = served_app(runtime)
     engine = runtime.database.engine
     floor = Floor(postgresql=engine.dialect.name == "postgresql")
@@ -429,8 +355,8 @@ async def measure(runtime: Runtime, url: str, repeat: int) -> list[dict[str, Any
                     "same_answer": same_answer,
                 }
     async with (
-        served(url) as base,
-        httpx.AsyncClient(base_url=base) as http,
+        served(url, log) as server,
+        httpx.AsyncClient(base_url=server.base) as http,
         engine.connect() as connection,
     ):
         headers = await sign_in(http)
@@ -563,7 +489,7 @@ async def main(argv: list[str]) -> int:
         try:
             async with runtime.database.engine.connect() as connection:
                 customers = await connection.scalar(text("SELECT count(*) FROM customer_customer"))
-            results = await measure(runtime, url, options.repeat)
+            results = await measure(runtime, url, options.repeat, Path(folder) / "serve.log")
             if options.profile:
                 await profile(
                     runtime, options.repeat, RESULTS / f"customer360-{backend}-profile.txt"

@@ -1,9 +1,9 @@
 """``crm serve`` in a subprocess for the benchmarks that measure over HTTP.
 
-The same approach as ``customer360.py``'s (a free port of 127.0.0.1, rate
-limits lifted, ready once ``/healthz`` answers), with a number of worker
-processes and the server's log kept in a file, so that what it said under load
-can be read afterwards (a pipe nobody reads would fill up and stall it).
+On a free port of 127.0.0.1, rate limits lifted, ready once ``/healthz``
+answers, with a number of worker processes and the server's log kept in a
+file, so that what it said under load can be read afterwards (a pipe nobody
+reads would fill up and stall it); and the generated staff's sign-in.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from typing import Any
 
 import bank
 import httpx
-from customer360 import SECRET, UNLIMITED, free_port, server_environment, sign_in
+from server import SECRET, UNLIMITED, free_port, server_environment, sign_in
 from sqlalchemy.engine import make_url
 
 from core.app import create_app
