@@ -9,7 +9,7 @@ from strawberry.types import Info
 from core.authorization import Access
 from core.context import Context
 from core.graphql import query
-from core.pagination import count, keyset_page
+from core.pagination import keyset_page
 from plugins.security import loaders, models
 from plugins.security.permissions import USER_READ, visible_branch
 from plugins.security.types import Branch, User, UserConnection, UserEdge
@@ -61,5 +61,5 @@ class SecurityQuery:
         return UserConnection(
             edges=page.edges(UserEdge),
             page_info=page.page_info,
-            total_count=await count(context.session, statement),
+            counted=statement,
         )
