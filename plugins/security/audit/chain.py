@@ -51,16 +51,7 @@ async def append(
     session: AsyncSession, actor: Actor, entry: AuditEntry, at: datetime | None = None
 ) -> AuditRecord:
     """Add ``entry`` at the end of the chain, in ``session``'s transaction."""
-    await session.execute(
-        insert_for(session, AuditHead).values(id=HEAD).on_conflict_do_nothing(index_elements=["id"])
-    )
-    head = await session.scalar(
-        select(AuditHead)
-        .where(AuditHead.id == HEAD)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert head is not None
+    head = await _locked_head(session)
     objects = list(entry.objects[:OBJECTS_MAX])
     record = AuditRecord(
         seq=head.seq + 1,
@@ -89,3 +80,24 @@ async def append(
             insert(AuditObject), [{"object_id": o, "seq": record.seq} for o in objects]
         )
     return record
+
+
+async def _locked_head(session: AsyncSession) -> AuditHead:
+    """The chain's head, locked until the transaction ends (appends take turns
+    from here to their commit); made by the first append there ever is."""
+    locked = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = await session.scalar(locked)
+    if head is None:
+        await session.execute(
+            insert_for(session, AuditHead)
+            .values(id=HEAD)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = await session.scalar(locked)
+    assert head is not None
+    return head

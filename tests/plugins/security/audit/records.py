@@ -10,10 +10,9 @@ from core.runtime import Runtime
 from plugins.security.audit.models import AuditObject, AuditRecord
 from plugins.security.audit.verify import Verdict, verify_chain
 
-PERSONAL_DATA_AUDIT = 5
+PERSONAL_DATA_AUDIT = 4
 """Statements that record a request's reads of unmasked personal data: the
-chain's head made sure of and locked, the record, the head moved on, the
-objects it names."""
+chain's head locked, the record, the head moved on, the objects it names."""
 
 
 async def audit_records(runtime: Runtime, operation: str | None = None) -> list[AuditRecord]:
