@@ -214,15 +214,17 @@ async def keyset_pages_per_parent(
     else:
         entity = columns = aliased(model)
         chosen = first.with_only_columns(keys[-1])  # the unique key: the row's id
-        read = select(entity).join(parent_key.table, _column(entity, keys[-1].key).in_(chosen))
+        read = select(entity).join(parent_key.table, getattr(entity, keys[-1].key).in_(chosen))
+    ordered = [getattr(columns, key.key) for key in keys]
     read = read.where(parent_key.in_(list(parent_ids))).order_by(
-        _column(columns, parent.key), *_ordered(columns, keys, descending)
+        getattr(columns, parent.key),
+        *(column.desc() if descending else column.asc() for column in ordered),
     )
     found: Iterable[Any]
     if row_type is None:
-        found = (await session.execute(read.with_only_columns(entity))).scalars()
+        found = await session.scalars(read)
     else:
-        fields = [_column(columns, name) for name in row_type._fields]  # type: ignore[attr-defined]
+        fields = [getattr(columns, name) for name in row_type._fields]  # type: ignore[attr-defined]
         found = map(row_type._make, await session.execute(read.with_only_columns(*fields)))  # type: ignore[attr-defined]
     by_parent: dict[Any, list[T]] = {parent_id: [] for parent_id in parent_ids}
     for item in found:
@@ -241,15 +243,3 @@ async def keyset_pages_per_parent(
             ),
         )
     return pages
-
-
-def _column(columns: Any, name: str) -> Any:
-    """Column ``name`` of a model or of a subquery's ``.c``."""
-    return getattr(columns, name)
-
-
-def _ordered(columns: Any, keys: Sequence[Key], descending: bool) -> list[Any]:
-    return [
-        _column(columns, key.key).desc() if descending else _column(columns, key.key).asc()
-        for key in keys
-    ]
