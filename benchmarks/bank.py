@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import platform
 import random
 import sys
 import time
@@ -42,6 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from figures import RESULTS, write_figures
 from sqlalchemy import Date, bindparam, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -673,19 +672,16 @@ async def _check(url: str) -> None:
 def save(built: Built) -> Path:
     """The build's figures, to ``benchmarks/results/bank-<database>.json``."""
     backend = make_url(built.url).get_backend_name()
-    path = Path(__file__).with_name("results") / f"bank-{backend}.json"
-    path.parent.mkdir(exist_ok=True)
-    figures = {
-        "customers": built.customers,
-        "database": backend,
-        "rows": built.rows,
-        "seconds": {step: round(seconds, 2) for step, seconds in built.seconds.items()},
-        "total_seconds": round(built.total_seconds, 1),
-        "python": platform.python_version(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_figures(
+        RESULTS / f"bank-{backend}.json",
+        {
+            "customers": built.customers,
+            "database": backend,
+            "rows": built.rows,
+            "seconds": {step: round(seconds, 2) for step, seconds in built.seconds.items()},
+            "total_seconds": round(built.total_seconds, 1),
+        },
+    )
 
 
 async def main(argv: list[str]) -> int:
@@ -709,8 +705,7 @@ async def main(argv: list[str]) -> int:
         transactions_per_account=options.transactions_per_account,
     )
     print(built.table())
-    written = save(built)
-    print(f"written to {written}")
+    save(built)
     print(f"staff sign in as {ADMIN!r}, 'bm1', 'rm3' ... with the password {PASSWORD!r}")
     return 0
 

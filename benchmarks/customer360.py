@@ -33,14 +33,11 @@ import argparse
 import asyncio
 import base64
 import cProfile
-import json
-import platform
 import pstats
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -48,6 +45,7 @@ from typing import Any
 import bank
 import httpx
 import orjson
+from figures import RESULTS, write_figures
 from server import SECRET, UNLIMITED, served, sign_in
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -58,7 +56,6 @@ from core.app import create_app, settle_garbage_collector
 from core.runtime import Runtime
 from core.settings import load_settings
 
-RESULTS = Path(__file__).with_name("results")
 """``customer360-<database>.json`` and ``customer360-<database>-profile.txt`` go here."""
 PAGES = (10, 50, 100)
 
@@ -497,29 +494,19 @@ async def main(argv: list[str]) -> int:
         finally:
             await runtime.close()
     print(table(results))
-    written = RESULTS / f"customer360-{backend}.json"
-    RESULTS.mkdir(exist_ok=True)
-    written.write_text(
-        json.dumps(
-            {
-                "customers": customers,
-                "database": backend,
-                "repeat": options.repeat,
-                "rows": built.rows if built else None,
-                "build_seconds": round(built.total_seconds, 1) if built else None,
-                "python": platform.python_version(),
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "query": PAGE,
-                "statements_bounded": statements_bounded(results),
-                "results": results,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_figures(
+        RESULTS / f"customer360-{backend}.json",
+        {
+            "customers": customers,
+            "database": backend,
+            "repeat": options.repeat,
+            "rows": built.rows if built else None,
+            "build_seconds": round(built.total_seconds, 1) if built else None,
+            "query": PAGE,
+            "statements_bounded": statements_bounded(results),
+            "results": results,
+        },
     )
-    print(f"written to {written}")
     return 0
 
 

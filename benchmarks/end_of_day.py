@@ -45,7 +45,6 @@ import asyncio
 import gc
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -57,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import bank
+from figures import RESULTS, write_figures
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -67,7 +67,6 @@ from core.settings import load_settings
 from plugins.finance.dates import is_interest_settlement_day
 from plugins.finance.interest_math import ACCRUAL_DIVISOR
 
-RESULTS = Path(__file__).with_name("results")
 """``end_of_day-<database>.json`` and ``end_of_day-<database>-profile.txt`` go here."""
 SECRET = "benchmark-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
 DAYS_ACCRUED = 90
@@ -527,27 +526,18 @@ async def main(argv: list[str]) -> int:
     print()
     for size in sizes:
         print(table(size))
-    written = RESULTS / f"end_of_day-{backend}.json"
-    written.write_text(
-        json.dumps(
-            _round(
-                {
-                    "database": backend,
-                    "python": platform.python_version(),
-                    "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "memory": "resident set of the child process doing the work, sampled"
-                    " every 5 ms from /proc/self/statm: before the work (imports done) and"
-                    " its peak during the work; ru_maxrss is the process's own high-water mark",
-                    "sizes": sizes,
-                }
-            ),
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_figures(
+        RESULTS / f"end_of_day-{backend}.json",
+        _round(
+            {
+                "database": backend,
+                "memory": "resident set of the child process doing the work, sampled"
+                " every 5 ms from /proc/self/statm: before the work (imports done) and"
+                " its peak during the work; ru_maxrss is the process's own high-water mark",
+                "sizes": sizes,
+            }
+        ),
     )
-    print(f"written to {written}")
     return 0
 
 

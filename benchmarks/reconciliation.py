@@ -42,7 +42,6 @@ import csv
 import inspect
 import json
 import os
-import platform
 import random
 import resource
 import sqlite3
@@ -58,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import bank
+from figures import RESULTS, write_figures
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -65,7 +65,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from core.columns import UTCDateTime
 from core.settings import load_settings
 
-RESULTS = Path(__file__).with_name("results")
 HERE = Path(__file__).resolve()
 STATEMENT = "cnaps-{day:%Y%m%d}.csv"
 FOREIGN = "UNIONPAY{n:010d}"
@@ -742,32 +741,22 @@ async def main(argv: list[str]) -> int:
                 f" (load {loaded})"
             )
     print(table(expected, runs))
-    written = RESULTS / f"reconciliation-{backend}.json"
-    RESULTS.mkdir(exist_ok=True)
-    written.write_text(
-        json.dumps(
-            {
-                "database": backend,
-                "customers": built.customers if built else None,
-                "build_seconds": round(built.total_seconds, 1) if built else None,
-                "business_date": day.isoformat(),
-                "day_postings": options.postings,
-                "add_day_seconds": round(add_seconds, 1) if add_seconds is not None else None,
-                "statement": asdict(expected),
-                "statement_bytes": size,
-                "repeat": options.repeat,
-                "python": platform.python_version(),
-                "cpus": os.cpu_count(),
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "runs": runs,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_figures(
+        RESULTS / f"reconciliation-{backend}.json",
+        {
+            "database": backend,
+            "customers": built.customers if built else None,
+            "build_seconds": round(built.total_seconds, 1) if built else None,
+            "business_date": day.isoformat(),
+            "day_postings": options.postings,
+            "add_day_seconds": round(add_seconds, 1) if add_seconds is not None else None,
+            "statement": asdict(expected),
+            "statement_bytes": size,
+            "repeat": options.repeat,
+            "cpus": os.cpu_count(),
+            "runs": runs,
+        },
     )
-    print(f"written to {written}")
     return 0
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import platform
 import random
 import sqlite3
 import sys
@@ -29,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from figures import RESULTS, write_figures
 from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 from timing import summary, timed
@@ -70,7 +69,6 @@ from plugins.marketing.models import (
 )
 from plugins.security.models import Branch, User
 
-RESULTS = Path(__file__).with_name("results") / "segment.json"
 BRANCHES = 20
 MANAGERS_PER_BRANCH = 10
 CHUNK = 20_000
@@ -582,26 +580,17 @@ async def main(argv: list[str]) -> int:
         finally:
             await runtime.close()
     print(table(results))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "customers": options.customers,
-                "repeat": options.repeat,
-                "rows": counts,
-                "fill_seconds": round(filled, 1),
-                "sqlite": sqlite3.sqlite_version,
-                "python": platform.python_version(),
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "results": results,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_figures(
+        RESULTS / "segment.json",
+        {
+            "customers": options.customers,
+            "repeat": options.repeat,
+            "rows": counts,
+            "fill_seconds": round(filled, 1),
+            "sqlite": sqlite3.sqlite_version,
+            "results": results,
+        },
     )
-    print(f"written to {RESULTS}")
     return 0
 
 

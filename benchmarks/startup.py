@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import bank
 import httpx
+from figures import RESULTS, write_figures
 from server import SECRET, UNLIMITED, free_port, server_environment, sign_in
 from sqlalchemy.engine import make_url
 
@@ -36,7 +34,6 @@ from core.app import create_app
 from core.runtime import Runtime
 from core.settings import load_settings
 
-RESULTS = Path(__file__).with_name("results")
 """``startup-<database>.json`` goes here."""
 ME = {"query": "{ me { username } }"}
 POLL_SECONDS = 0.01
@@ -129,26 +126,17 @@ async def main(argv: list[str]) -> int:
     print(f"{'floor':<12}{floor_median:>10.2f}{min(floors):>8.2f}{max(floors):>8.2f}")
     print(f"ratio {median / floor_median:.1f}× the floor")
     backend = make_url(url).get_backend_name()
-    written = RESULTS / f"startup-{backend}.json"
-    RESULTS.mkdir(exist_ok=True)
-    written.write_text(
-        json.dumps(
-            {
-                "database": backend,
-                "starts": starts,
-                "median_s": round(median, 3),
-                "floor_starts": floors,
-                "floor_median_s": round(floor_median, 3),
-                "ratio": round(median / floor_median, 1),
-                "python": platform.python_version(),
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_figures(
+        RESULTS / f"startup-{backend}.json",
+        {
+            "database": backend,
+            "starts": starts,
+            "median_s": round(median, 3),
+            "floor_starts": floors,
+            "floor_median_s": round(floor_median, 3),
+            "ratio": round(median / floor_median, 1),
+        },
     )
-    print(f"written to {written}")
     return 0
 
 

@@ -52,9 +52,7 @@ import argparse
 import asyncio
 import base64
 import cProfile
-import json
 import os
-import platform
 import pstats
 import random
 import re
@@ -66,7 +64,6 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +71,7 @@ import bank
 import httpx
 from cpu import CpuMeter
 from customer360 import package_of
+from figures import RESULTS, write_figures
 from server import SECRET, UNLIMITED, served, sign_in
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -86,7 +84,6 @@ from core.runtime import Runtime
 from core.settings import load_settings
 from plugins.finance.ledger import check_ledger
 
-RESULTS = Path(__file__).with_name("results")
 PGBENCH = shutil.which("pgbench") or "/usr/bin/pgbench"
 PGBENCH_URL = "postgresql://postgres@127.0.0.1:5432/crm_bench_pgbench"
 TIMEOUT = httpx.Timeout(120.0)
@@ -701,30 +698,18 @@ async def main(argv: list[str]) -> int:
             url = built.url
         result = await measure(options, url, Path(folder))
     print(table(result))
-    written = (
+    write_figures(
         Path(options.output)
         if options.output
-        else (RESULTS / f"transfers-{result['database']}.json")
+        else RESULTS / f"transfers-{result['database']}.json",
+        {
+            **result,
+            "seconds_per_level": options.seconds,
+            "cpus": os.cpu_count(),
+            "postgresql_floor": PGBENCH_URL if result["scale"] else None,
+            "latencies": "committed transfers only, as the clients saw them",
+        },
     )
-    written.parent.mkdir(exist_ok=True)
-    written.write_text(
-        json.dumps(
-            {
-                **result,
-                "seconds_per_level": options.seconds,
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "postgresql_floor": PGBENCH_URL if result["scale"] else None,
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "latencies": "committed transfers only, as the clients saw them",
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(f"written to {written}")
     return 0
 
 
