@@ -5,7 +5,6 @@ whole; a check that finds nothing costs one statement."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import Mode
-from plugins.finance.models import Account, Posting
+from plugins.finance.models import Posting
 from plugins.finance.reconciliation import matching, statement_file
 from plugins.finance.reconciliation.books import check_books
 from plugins.finance.reconciliation.models import (
@@ -28,9 +27,8 @@ from plugins.finance.reconciliation.statement_file import (
 )
 from plugins.finance.references import posting_reference
 from tests.plugins.finance.conftest import Books
+from tests.plugins.finance.test_reconciliation import DAY, NEXT, day_postings, line
 
-DAY = date(2026, 3, 2)
-NEXT = date(2026, 3, 3)
 HEADER = "reference,value date,amount,direction,counterparty"
 
 
@@ -42,20 +40,7 @@ async def postings(books: Books, monkeypatch: pytest.MonkeyPatch) -> list[Postin
     for amount in ("100.00", "200.00", "300.00", "400.00", "500.00"):
         await books.account_with(amount)
     await books.close_days(NEXT)
-    async with books.runtime.database.transaction(Mode.READ) as session:
-        rows = await session.scalars(
-            select(Posting)
-            .join(Account, Account.id == Posting.account_id)
-            .where(Posting.value_date == DAY, Account.customer_id.is_not(None))
-            .order_by(Posting.id)
-        )
-        return list(rows)
-
-
-def line(posting: Posting, amount: Decimal | None = None) -> str:
-    amount = posting.amount if amount is None else amount
-    direction = "CREDIT" if amount > 0 else "DEBIT"
-    return f"{posting_reference(posting.id, DAY)},{DAY},{abs(amount)},{direction},6222021234"
+    return await day_postings(books)
 
 
 async def importing(books: Books, content: str) -> matching.Imported:
