@@ -5,8 +5,12 @@ only when the end-of-day batch closes it (``core.end_of_day``). It is one row:
 
 - money postings *hold* it (:func:`hold_business_date`): on PostgreSQL a shared
   row lock, so postings run side by side, while the batch, which takes the row
-  exclusively, waits for the postings in flight and they wait for it. On
-  SQLite a write transaction already holds the whole database.
+  exclusively, waits for the postings in flight and they wait for it. The
+  batch first locks the table (``EXCLUSIVE``, which plain reads pass): a row
+  lock alone would let each new posting's share lock past the batch's waiting
+  one, and under a steady flow of postings the batch would wait for a lull
+  that never comes; table locks queue in turn. On SQLite a write transaction
+  already holds the whole database.
 - reads just read it (:func:`open_business_date`).
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -49,6 +53,8 @@ async def hold_business_date(
     postings, ``exclusive`` for the end-of-day batch that moves it."""
     locked = _open_date()
     if session.bind.dialect.name == "postgresql":
+        if exclusive:
+            await session.execute(text(f"LOCK TABLE {BusinessDay.__tablename__} IN EXCLUSIVE MODE"))
         locked = locked.with_for_update(read=not exclusive)
     found = await session.scalar(locked)
     if found is None:
