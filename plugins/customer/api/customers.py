@@ -16,7 +16,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.errors import BusinessError, RequestError
 from core.graphql import UserError, int_ids, model_type_check, mutation, node_id, query
-from core.money import to_minor_units
+from core.money import LARGEST, to_minor_units
 from core.pagination import CountedConnection, keyset_page
 from core.plugins import PluginRegistry
 from core.validation import clean_text
@@ -178,6 +178,11 @@ def searched_phone(text: str) -> str:
 
 
 def in_fen(amount: Decimal, field: str) -> int:
+    """A bound on assets in fen; INVALID_AMOUNT unless it is a number within
+    :data:`core.money.LARGEST` either way, exact to the fen (``Infinity`` and
+    ``1e999`` are Decimals too, and have no fen a database can hold)."""
+    if not amount.is_finite() or abs(amount) > LARGEST:
+        raise RequestError(f"{field} must be a number of at most {LARGEST:,}.", "INVALID_AMOUNT")
     try:
         return to_minor_units(amount)
     except ValueError:

@@ -18,6 +18,10 @@ from plugins.service import metrics
 from plugins.service.permissions import SERVICE_METRICS
 
 LONGEST_PERIOD_DAYS = 366
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
+"""Periods are counted in moments from the bank's midnights: a day at the very
+edge of the calendar (0001-01-01, 9999-12-31) has no midnight in UTC or no next one."""
 
 
 @strawberry.type(description="Open tickets of one age band.")
@@ -69,10 +73,14 @@ class MetricsQuery:
     ) -> ServiceMetrics:
         """Service metrics of a branch (yours, unless you are head office) or the bank."""
         context: Context = info.context
-        if period_to < period_from or (period_to - period_from).days >= LONGEST_PERIOD_DAYS:
+        if (
+            period_to < period_from
+            or (period_to - period_from).days >= LONGEST_PERIOD_DAYS
+            or not EARLIEST <= period_from <= period_to <= LATEST
+        ):
             raise RequestError(
-                f"The period must end after it starts and cover at most {LONGEST_PERIOD_DAYS} "
-                "days.",
+                f"The period must end after it starts, cover at most {LONGEST_PERIOD_DAYS} "
+                f"days and lie between {EARLIEST} and {LATEST}.",
                 "INVALID_PERIOD",
             )
         own = context.user.scope.branch_id

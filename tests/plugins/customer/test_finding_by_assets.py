@@ -54,8 +54,14 @@ async def test_finding_by_assets_stays_within_the_viewers_scope(client, staff):
 
 
 @pytest.mark.usefixtures("customers")
-async def test_an_amount_finer_than_a_fen_is_refused(admin):
-    body = await admin.execute(FIND, {"from": "0.001"})
+@pytest.mark.parametrize(
+    "bound",
+    # found by fuzzing: Infinity was a server error (OverflowError), and so would be
+    # a bound whose fen no BIGINT holds
+    [{"from": "0.001"}, {"below": "Infinity"}, {"from": "-Infinity"}, {"below": "1e999"}],
+)
+async def test_an_amount_finer_than_a_fen_or_beyond_any_is_refused(admin, bound):
+    body = await admin.execute(FIND, bound)
 
     assert body["errors"][0]["extensions"] == {"code": "INVALID_AMOUNT"}
 

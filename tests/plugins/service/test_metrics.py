@@ -371,6 +371,8 @@ async def test_staff_without_service_metrics_are_forbidden(desk: Desk, by: str):
     [
         (date(2026, 3, 8), date(2026, 3, 2)),  # ends before it starts
         (date(2025, 3, 8), date(2026, 3, 9)),  # 367 days
+        (date(1, 1, 1), date(1, 1, 1)),  # begins before 0001-01-01 00:00 UTC (found by fuzzing)
+        (date(9999, 12, 31), date(9999, 12, 31)),  # its end is past the last date there is
     ],
 )
 async def test_a_period_backwards_or_over_366_days_is_invalid(
