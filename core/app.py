@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hmac
 import logging
@@ -13,8 +14,8 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException  # what strawberry's views turn into 4xx responses
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -25,8 +26,9 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from core import migrations
+from core import migrations, nul_character
 from core.context import Context
+from core.database_errors import database_failure
 from core.http_errors import refusal
 from core.logging import configure_logging
 from core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -38,6 +40,8 @@ from core.settings import load_settings
 
 log = logging.getLogger("crm.http")
 REQUEST_ID_HEADER = "x-request-id"
+READINESS_TIMEOUT_SECONDS = 2.0
+"""How long ``/readyz`` waits for the database before it answers 503."""
 
 
 class GraphQLEndpoint(GraphQL):
@@ -88,6 +92,9 @@ class GraphQLEndpoint(GraphQL):
             raise Refusal(400, "BATCH_NOT_SUPPORTED", "Send one operation per request.")
         if not isinstance(parsed, dict):
             raise HTTPException(400, "The request body must be a JSON object.")
+        escaped_nul = b"\\u0000" if isinstance(data, bytes) else "\\u0000"
+        if escaped_nul in data and nul_character.holds_nul(parsed):  # JSON escapes every NUL
+            raise Refusal(400, nul_character.CODE, nul_character.MESSAGE)
         return parsed
 
 
@@ -114,6 +121,14 @@ def refused(error: HTTPException, method: str) -> Response:
         return refusal(405, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
     code = getattr(error, "code", None) or REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
     return refusal(error.status_code, code, error.reason)
+
+
+async def starlette_refusal(_: Request, error: Exception) -> Response:
+    """Starlette's own refusals (a path nobody serves, a method ``/graphql`` does
+    not take) in the shape of every other refusal, not as plain text."""
+    assert isinstance(error, StarletteHTTPException)
+    code = REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
+    return refusal(error.status_code, code, error.detail, error.headers)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -179,6 +194,55 @@ class RequestLog:
             )
 
 
+class Readiness:
+    """``/readyz``: 200 when the database answers and its migrations are applied;
+    503 otherwise, within :data:`READINESS_TIMEOUT_SECONDS` whatever the database does.
+
+    A check still running when the time is up is not cancelled (cancelling a
+    driver call half-way is not safe on every driver: aiosqlite's thread would
+    go on waiting for the lock anyway) but left to finish, and the probes that
+    come meanwhile wait on that same check: a database that does not answer
+    makes the probe say so, and never piles up connections.
+    """
+
+    def __init__(self, runtime: Runtime, timeout: float = READINESS_TIMEOUT_SECONDS) -> None:
+        self.runtime = runtime
+        self.timeout = timeout
+        self._running: asyncio.Task[list[str]] | None = None
+
+    async def _check(self) -> list[str]:
+        """The branches whose migrations are pending; raises if the database fails."""
+        await self.runtime.database.ping()
+        return await migrations.pending(self.runtime.database, self.runtime.plugins)
+
+    def _finished(self, task: asyncio.Task[list[str]]) -> None:
+        self._running = None
+        if not task.cancelled():
+            task.exception()  # seen: a check whose probe gave up is not "never retrieved"
+
+    async def probe(self, _: Request) -> JSONResponse:
+        task = self._running
+        if task is None:
+            task = self._running = asyncio.create_task(self._check())
+            task.add_done_callback(self._finished)
+        done, _pending = await asyncio.wait({task}, timeout=self.timeout)
+        unavailable = JSONResponse({"status": "unavailable", "reason": "database"}, 503)
+        if not done:
+            return unavailable
+        try:
+            behind = task.result()
+        except Exception as error:
+            if database_failure(error) is None:
+                log.exception("the readiness check failed")
+            return unavailable
+        if behind:
+            return JSONResponse(
+                {"status": "unavailable", "reason": "migrations pending", "pending": behind},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready"})
+
+
 def create_app(runtime: Runtime) -> Starlette:
     from schema.build import build_schema  # the composition root: core serves the schema
 
@@ -186,19 +250,6 @@ def create_app(runtime: Runtime) -> Starlette:
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "alive"})
-
-    async def readyz(_: Request) -> JSONResponse:
-        try:
-            await runtime.database.ping()
-            behind = await migrations.pending(runtime.database, runtime.plugins)
-        except (OSError, SQLAlchemyError):
-            return JSONResponse({"status": "unavailable", "reason": "database"}, status_code=503)
-        if behind:
-            return JSONResponse(
-                {"status": "unavailable", "reason": "migrations pending", "pending": behind},
-                status_code=503,
-            )
-        return JSONResponse({"status": "ready"})
 
     async def metrics(request: Request) -> Response:
         """For operators' scrapers; with ``CRM_METRICS_TOKEN`` set, only for
@@ -231,7 +282,7 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             graphql,
             Route("/healthz", healthz),
-            Route("/readyz", readyz),
+            Route("/readyz", Readiness(runtime).probe),
             Route("/metrics", metrics),
         ],
         middleware=[
@@ -246,6 +297,7 @@ def create_app(runtime: Runtime) -> Starlette:
                 max_age=600,
             ),
         ],
+        exception_handlers={StarletteHTTPException: starlette_refusal},
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -25,9 +25,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from core.errors import BusinessError, RequestError
+from core.database_errors import DatabaseBusy
+from core.errors import BusinessError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+CONNECT_TIMEOUT_SECONDS = 5
+"""How long opening a PostgreSQL connection may take: a database that does not
+answer fails the request in this time instead of holding it (asyncpg's own
+default is a minute)."""
 _MODE = "crm_transaction_mode"
 
 
@@ -54,15 +59,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Read transactions refuse writes, as PostgreSQL's READ ONLY ones do.
         connection.exec_driver_sql(f"PRAGMA query_only={'ON' if mode is Mode.READ else 'OFF'}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if mode is Mode.WRITE else "BEGIN")
-
-
-class DatabaseBusy(RequestError):
-    """The database's write lock could not be had in time; the request may be retried."""
-
-    code = "DATABASE_BUSY"
-
-    def __init__(self) -> None:
-        super().__init__("The bank's database is busy; try again in a moment.")
 
 
 def _serialized(name: str, *, ends_transaction: bool = False) -> Callable[..., Any]:
@@ -161,8 +157,17 @@ class Database:
             read_options: dict[str, Any] = {_MODE: Mode.READ}
             write_options: dict[str, Any] = {_MODE: Mode.WRITE}
         else:
+            # pool_pre_ping: a connection checked out of the pool is tested first
+            # and replaced if the database went away meanwhile; a connection lost
+            # in the middle of a statement invalidates the whole pool. Either way
+            # the pool recovers by itself once the database is back.
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
             )
             read_options = {
                 _MODE: Mode.READ,

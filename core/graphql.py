@@ -26,6 +26,7 @@ from strawberry.types.field import StrawberryField
 from core.audit import OK, mutation_entry, record
 from core.authorization import Access
 from core.context import Context
+from core.database_errors import RetryLater, database_failure
 from core.errors import BusinessError, Forbidden, RequestError
 from core.ids import parse_id
 
@@ -118,13 +119,17 @@ class RunInTransaction(FieldExtension):
         except BusinessError as error:
             await finish(error.code, commit=self.commit_on_error)
             return self.field.type(errors=[UserError.from_error(error)])
+        except RetryLater:
+            await _give_up(context)  # the database failed it: it cannot take a record either
+            raise
         except RequestError as error:  # refused before it ran: FORBIDDEN, UNAUTHENTICATED
             await finish((error.extensions or {}).get("code", "REFUSED"), commit=False)
             raise
         except BaseException as failure:
-            await session.rollback()
-            context.forget_loaded()
-            if isinstance(failure, Exception):  # not a cancellation (the client went away)
+            await _give_up(context)
+            # Not a cancellation (the client went away), nor the database failing:
+            # a bug, recorded if the database still answers.
+            if isinstance(failure, Exception) and database_failure(failure) is None:
                 await _record_failure(context, session, info.field_name, kwargs)
             raise
         errors = getattr(payload, "errors", None)
@@ -133,6 +138,12 @@ class RunInTransaction(FieldExtension):
         else:
             await finish(OK, payload, commit=True)
         return payload
+
+
+async def _give_up(context: Context) -> None:
+    """Roll the mutation back and forget what it loaded."""
+    await context.session.rollback()
+    context.forget_loaded()
 
 
 async def _record_failure(

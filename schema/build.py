@@ -38,6 +38,7 @@ from core.context import Context
 from core.errors import ConfigurationError
 from core.graphql import EXTENDS_ATTRIBUTE, query, requirement_of
 from core.money import Money
+from core.nul_character import NoNulCharacter
 from core.runtime import Runtime
 from core.settings import Settings
 from schema.cost import QueryCostLimit
@@ -156,10 +157,12 @@ def _root_type(name: str, parts: list[tuple[str, type]], runtime: Runtime) -> ty
 
 
 def query_limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
-    """The depth and alias limits as validation rules, made once per schema:
-    validation is cached per document and rule classes (``CachedValidation``),
-    and the limiters would make new classes for every request."""
+    """The validation rules beyond GraphQL's own: no NUL in a literal, and the
+    depth and alias limits, made once per schema: validation is cached per
+    document and rule classes (``CachedValidation``), and the limiters would
+    make new classes for every request."""
     return [
+        NoNulCharacter,
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]

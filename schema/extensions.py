@@ -1,4 +1,12 @@
-"""Schema-wide extensions: the request's unit of work, and error masking."""
+"""Schema-wide extensions: the request's unit of work, and error masking.
+
+A failure of the database itself (down, restarting, locked, a deadlock's
+victim) is no bug of the request: wherever it happens in a request (signing
+the caller in, a resolver, the audit of a personal-data read) the client is
+told ``DATABASE_UNAVAILABLE`` or ``DATABASE_BUSY`` with ``retryable: true``
+and a ``Retry-After`` header, and HTTP 503 when nothing of the answer could be
+had (as a rate-limited operation gets 429); never an internal error.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +32,51 @@ from strawberry.types.graphql import OperationType
 
 from core.audit import record_personal_data_read
 from core.context import Context
+from core.database_errors import DatabaseBusy, DatabaseUnavailable, database_failure
 from core.db import Mode
 from core.errors import RequestError
 
 log = logging.getLogger("crm.graphql")
 INTERNAL_ERROR = "Internal server error."
 OPERATION_MAX = 100
+RETRY_AFTER = {failure.code: failure.retry_after for failure in (DatabaseBusy, DatabaseUnavailable)}
+"""Seconds to wait before retrying, by the code of a retryable error."""
+
+
+def ask_to_retry(context: Context, errors: list[GraphQLError], *, answered: bool) -> None:
+    """Put ``Retry-After`` on the response when ``errors`` hold a retryable one;
+    and 503 when nothing was ``answered`` (the whole operation failed)."""
+    waits = [
+        RETRY_AFTER[code]
+        for error in errors
+        if (code := (error.extensions or {}).get("code")) in RETRY_AFTER
+    ]
+    if not waits or context.response is None:
+        return
+    context.response.headers["Retry-After"] = str(max(waits))
+    if not answered:
+        context.response.status_code = 503
+
+
+def refusal_for(error: Exception, what: str, context: Context) -> RequestError:
+    """The error a client gets when ``what`` failed with ``error`` outside any
+    resolver: the database's failure as such, anything else masked (and logged
+    in full)."""
+    failure = database_failure(error)
+    if failure is not None:
+        log.warning(
+            "%s failed: %s: %s",
+            what,
+            failure.code,
+            type(error).__name__,
+            extra={"request_id": context.request_id},
+        )
+        refusal: RequestError = type(failure)()
+    else:
+        log.exception("%s failed", what, extra={"request_id": context.request_id})
+        refusal = RequestError(INTERNAL_ERROR, "INTERNAL_SERVER_ERROR")
+    ask_to_retry(context, [refusal], answered=False)
+    return refusal
 
 
 class UnitOfWork(SchemaExtension):
@@ -60,7 +107,12 @@ class UnitOfWork(SchemaExtension):
             except Exception:
                 log.exception("closing the request's database session failed")
         if context.personal_data_read:
-            await record_personal_data_read(context, self._operation())
+            # Personal data is shown only once its reading is on record: if the
+            # record cannot be written, the answer is withheld.
+            try:
+                await record_personal_data_read(context, self._operation())
+            except Exception as error:
+                raise refusal_for(error, "recording a personal-data read", context) from error
         for work in context.afterwards:
             try:
                 await work()
@@ -76,15 +128,15 @@ class UnitOfWork(SchemaExtension):
 
     @staticmethod
     async def _sign_in(context: Context) -> None:
-        """Turn the bearer token into the principal; an outage or a bug here is masked."""
+        """Turn the bearer token into the principal; an outage here is told as
+        such, a bug masked."""
         try:
             answer = context.runtime.plugins.hook.crm_authenticate(
                 context=context, token=context.token
             )
             context.principal = await answer if answer is not None else None
         except Exception as error:
-            log.exception("signing the caller in failed", extra={"request_id": context.request_id})
-            raise RequestError(INTERNAL_ERROR, "INTERNAL_SERVER_ERROR") from error
+            raise refusal_for(error, "signing the caller in", context) from error
 
 
 def root_fields(execution: ExecutionContext) -> str:
@@ -134,15 +186,37 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Replace unexpected errors with a generic message (logged in full, never sent)."""
+    """Replace unexpected errors with a generic message (logged in full, never
+    sent); the database's own failures with the retryable error that names
+    them (``core.database_errors.database_failure``), asking the client to retry."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR)
 
+    def on_operation(self) -> Iterator[None]:
+        yield from super().on_operation()
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            answered = getattr(result, "data", None) is not None
+            ask_to_retry(self.execution_context.context, errors, answered=answered)
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        assert error.original_error is not None  # is_unexpected
+        failure = database_failure(error.original_error)
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        if failure is None:
+            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+            return masked
+        log.warning(
+            "the database failed at %s: %s: %s",
+            error.path,
+            failure.code,
+            type(error.original_error).__name__,
+        )
+        masked.message = failure.message
+        masked.extensions = dict(failure.extensions or {})
         return masked
 
 

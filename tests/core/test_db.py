@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from core import db
 from core.authorization import Role
 from core.columns import utcnow
-from core.db import Database, DatabaseBusy, Mode, SerializedSession
+from core.database_errors import DatabaseBusy
+from core.db import Database, Mode, SerializedSession
 from core.runtime import Runtime
 from plugins.security import services
 from plugins.security.models import Branch, SignInSession
@@ -156,7 +157,7 @@ async def test_a_writer_waiting_too_long_for_its_turn_is_told_to_retry(
             async with runtime.database.transaction(Mode.WRITE) as waiting:
                 await waiting.execute(select(1))
 
-    assert refused.value.extensions == {"code": "DATABASE_BUSY"}
+    assert refused.value.extensions == {"code": "DATABASE_BUSY", "retryable": True}
     async with runtime.database.transaction(Mode.WRITE) as after:  # the queue moves on
         await after.execute(select(1))
 
