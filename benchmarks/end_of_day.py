@@ -74,20 +74,24 @@ DAYS_ACCRUED = 90
 COPY_SUFFIX = "_copy"
 
 
+def resident_bytes(pid: int | str = "self") -> int:
+    """The resident set of process ``pid`` (this one by default), from ``/proc``."""
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
 class ResidentSet:
     """The process's resident set, sampled every few milliseconds during the
     work (``ru_maxrss`` alone would show the peak of start-up, imports included)."""
 
     def __init__(self, every: float = 0.005) -> None:
         self.every = every
-        self.page = resource.getpagesize()
         self.before = self.peak = self.now()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def now(self) -> int:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * self.page
+        return resident_bytes()
 
     def _sample(self) -> None:
         while not self._stop.wait(self.every):

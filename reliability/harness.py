@@ -29,6 +29,7 @@ from figures import write_figures  # noqa: E402
 from server import Server, served, sign_in  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from core.db import Mode  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
@@ -43,8 +44,10 @@ __all__ = [
     "balances_body",
     "balances_in",
     "bank",
+    "entry_of",
     "global_id",
     "invariants",
+    "last_entry",
     "report",
     "served",
     "sign_in",
@@ -99,6 +102,27 @@ def balances_in(answer: dict[str, Any]) -> list[Decimal]:
     return [Decimal(data[f"a{i}"]["balance"]["amount"]) for i in range(len(data))]
 
 
+def entry_of(transfer_id: str) -> int:
+    """The journal entry behind a ``Transfer``'s relay ID."""
+    type_name, _, key = base64.b64decode(transfer_id).decode().partition(":")
+    if type_name != "Transfer":
+        raise ValueError(f"not a transfer: {transfer_id}")
+    return int(key)
+
+
+LAST_ENTRY = text("SELECT coalesce(max(id), 0) FROM finance_journal_entry")
+
+
+async def last_entry(url: str) -> int:
+    """The last journal entry's id: what a scenario posts comes after it."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(LAST_ENTRY))
+    finally:
+        await engine.dispose()
+
+
 def workers_for(url: str) -> int:
     """Worker processes for the server: two on PostgreSQL (one per core); one on
     SQLite, whose writers queue in the process (``core.db.SerializedSession``)."""
@@ -119,11 +143,20 @@ class SmallBank:
         return [global_id("Account", account) for account in self.accounts]
 
 
-async def small_bank(target: str | Path, accounts: int = 8) -> SmallBank:
-    """A fresh bank at ``target`` (a SQLite path or a PostgreSQL URL) with at least
-    ``accounts`` customer accounts, a few transactions each."""
-    customers = -(-accounts // bank.ACCOUNTS_PER_CUSTOMER)
-    built = await bank.build(target, customers, transactions_per_account=3)
+async def small_bank(
+    target: str | Path,
+    accounts: int = 8,
+    *,
+    customers: int | None = None,
+    transactions_per_account: int = 3,
+) -> SmallBank:
+    """A fresh bank at ``target`` (a SQLite path or a PostgreSQL URL) of ``customers``
+    (by default just enough to hold them) and the first ``accounts`` of their
+    accounts, ``transactions_per_account`` transactions each."""
+    needed = -(-accounts // bank.ACCOUNTS_PER_CUSTOMER)
+    built = await bank.build(
+        target, max(customers or 0, needed), transactions_per_account=transactions_per_account
+    )
     runtime = Runtime.create(load_settings(database_url=built.url))
     try:
         async with runtime.database.transaction(Mode.READ) as session:
