@@ -130,7 +130,7 @@ async def test_a_clock_a_minute_fast_is_forgiven(bank, customer):
         ({"summary": ""}, "REQUIRED", "summary"),
         ({"summary": "   "}, "REQUIRED", "summary"),
         ({"summary": "x" * 2001}, "TOO_LONG", "summary"),
-        ({"summary": "Called\x00back"}, "INVALID_CHARACTERS", "summary"),
+        ({"summary": "Called\x07back"}, "INVALID_CHARACTERS", "summary"),
         (
             {"occurredAt": (utcnow() + timedelta(days=1)).isoformat()},
             "OCCURRED_IN_FUTURE",

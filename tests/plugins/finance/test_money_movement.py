@@ -599,8 +599,8 @@ async def test_a_transfer_to_the_same_account_is_refused(books: Books):
 
 @pytest.mark.parametrize(
     "key",
-    ["", "   ", "k" * 101, "key\x00zero", "line\nbreak", "tab\there", "bell\x07"],
-    ids=["empty", "blank", "101-chars", "nul", "newline", "tab", "bell"],
+    ["", "   ", "k" * 101, "key\x1bzero", "line\nbreak", "tab\there", "bell\x07"],
+    ids=["empty", "blank", "101-chars", "escape", "newline", "tab", "bell"],
 )
 async def test_a_bad_idempotency_key_is_refused(books: Books, key: str):
     account = await books.account_with("10.00")
@@ -939,7 +939,7 @@ async def test_a_memo_with_control_characters_is_refused(books: Books):
     source = await books.account_with("10.00")
     target = await books.account_with("0")
 
-    payload = await books.transfer(source, target, "1.00", memo="房租\x00")
+    payload = await books.transfer(source, target, "1.00", memo="房租\x07")
 
     assert refusal(payload) == [("INVALID_CHARACTERS", ["input", "memo"])]
     assert await books.balance(source) == Decimal("10.00")

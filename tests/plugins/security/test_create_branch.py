@@ -87,7 +87,7 @@ async def test_a_code_already_taken_is_refused_whatever_its_case(admin, staff, r
 
 
 async def test_a_name_with_a_control_character_is_refused(admin, runtime):
-    body = await admin.execute(CREATE_BRANCH, {"code": "BJ-001", "name": "北京\x00分行"})
+    body = await admin.execute(CREATE_BRANCH, {"code": "BJ-001", "name": "北京\x07分行"})
 
     assert [error["field"] for error in body["data"]["createBranch"]["errors"]] == [
         ["input", "name"]

@@ -175,7 +175,7 @@ async def test_the_lock_ends_when_it_expires(client, runtime, alice):
 
 
 async def test_a_username_with_a_control_character_is_simply_wrong(client, alice):
-    assert codes(await login(client, "ali\x00ce")) == ["INVALID_CREDENTIALS"]
+    assert codes(await login(client, "ali\x07ce")) == ["INVALID_CREDENTIALS"]
 
 
 async def test_a_hash_of_older_parameters_is_upgraded_at_sign_in(client, runtime, alice):

@@ -235,7 +235,7 @@ BAD_INPUT = [
     ({"subject": "挂失\x07"}, "INVALID_CHARACTERS", "subject"),
     ({"description": ""}, "REQUIRED", "description"),
     ({"description": "述" * 4001}, "TOO_LONG", "description"),
-    ({"description": "第一行\x00第二行"}, "INVALID_CHARACTERS", "description"),
+    ({"description": "第一行\x1b第二行"}, "INVALID_CHARACTERS", "description"),
     ({"accountNo": "6" * 41}, "TOO_LONG", "accountNo"),
     ({"transactionReference": "流水\x1b"}, "INVALID_CHARACTERS", "transactionReference"),
 ]
