@@ -57,6 +57,12 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def resident_bytes(pid: int | str = "self") -> int:
+    """The resident set of process ``pid`` (this one by default), from ``/proc``."""
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
 def own_cpu_seconds() -> float:
     """This process's CPU time, and its reaped children's (pgbench once it has ended)."""
     mine = resource.getrusage(resource.RUSAGE_SELF)

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import bank
+from cpu import resident_bytes
 from figures import RESULTS, write_figures
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
@@ -72,12 +73,6 @@ SECRET = "benchmark-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
 DAYS_ACCRUED = 90
 """The quarter's days of interest already accrued when the measured closes run."""
 COPY_SUFFIX = "_copy"
-
-
-def resident_bytes(pid: int | str = "self") -> int:
-    """The resident set of process ``pid`` (this one by default), from ``/proc``."""
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize()
 
 
 class ResidentSet:

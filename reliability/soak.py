@@ -80,8 +80,7 @@ import harness  # first: it puts benchmarks/ on sys.path
 # isort: split
 import customer360
 import httpx
-from cpu import Group, descendants
-from end_of_day import resident_bytes
+from cpu import Group, descendants, resident_bytes
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
