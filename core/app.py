@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException  # what strawberry's views turn into 4xx responses
+from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -79,6 +80,13 @@ class GraphQLEndpoint(GraphQL):
             response = refused(error, scope["method"])
         await response(scope, receive, send)
 
+    async def process_result(self, request: Any, result: Any) -> Any:  # type: ignore[override]
+        for error in result.errors or ():
+            extensions = error.extensions or {}
+            if "code" not in extensions:
+                error.extensions = {**extensions, "code": graphql_refusal_code(error)}
+        return await super().process_result(request, result)
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -96,6 +104,16 @@ class GraphQLEndpoint(GraphQL):
         if escaped_nul in data and nul_character.holds_nul(parsed):  # JSON escapes every NUL
             raise Refusal(400, nul_character.CODE, nul_character.MESSAGE)
         return parsed
+
+
+def graphql_refusal_code(error: GraphQLError) -> str:
+    """The code of an error GraphQL itself raised, which carries none (the
+    codes front ends know from Apollo): a document that does not parse, or one
+    the schema refuses (an unknown field, an argument or variable of the
+    wrong type). Every other error has its code where it is raised."""
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 class Refusal(HTTPException):

@@ -36,6 +36,11 @@ def error_messages(response: httpx.Response) -> list[str]:
     return [error["message"] for error in response.json()["errors"]]
 
 
+def error_codes(response: httpx.Response) -> list[str]:
+    """Every error's ``extensions.code``: each has one, GraphQL's own refusals too."""
+    return [error["extensions"]["code"] for error in response.json()["errors"]]
+
+
 def aliases(count: int) -> str:
     return "{ " + " ".join(f"a{i}: __typename" for i in range(count)) + " }"
 
@@ -142,6 +147,7 @@ async def test_an_unknown_field_is_a_graphql_error(client: GraphQLClient) -> Non
     assert_clean(response)
     assert response.json()["data"] is None
     assert error_messages(response) == ["Cannot query field 'nothingHere' on type 'Query'."]
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
 async def test_a_syntax_error_is_a_graphql_error(client: GraphQLClient) -> None:
@@ -149,6 +155,7 @@ async def test_a_syntax_error_is_a_graphql_error(client: GraphQLClient) -> None:
 
     assert_clean(response)
     assert error_messages(response)[0].startswith("Syntax Error")
+    assert error_codes(response) == ["GRAPHQL_PARSE_FAILED"]
 
 
 async def test_a_variable_of_the_wrong_type_is_a_graphql_error(client: GraphQLClient) -> None:
@@ -156,6 +163,7 @@ async def test_a_variable_of_the_wrong_type_is_a_graphql_error(client: GraphQLCl
 
     assert_clean(response)
     assert "'$u'" in error_messages(response)[0]
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
 async def test_a_missing_required_variable_is_a_graphql_error(client: GraphQLClient) -> None:
