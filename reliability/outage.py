@@ -622,11 +622,11 @@ async def run(
             polling = asyncio.create_task(poll_readiness(probe, stop, the_run))
             try:
                 await asyncio.sleep(before)
+                await taken.take_away()  # stopping PostgreSQL takes a moment: away once done
                 away = the_run.now()
-                await taken.take_away()
                 await asyncio.sleep(outage)
+                back = the_run.now()  # and back from the moment it is given back
                 await taken.give_back()
-                back = the_run.now()
                 await asyncio.sleep(after)
             finally:
                 stop.set()

@@ -104,8 +104,13 @@ class UnitOfWork(SchemaExtension):
             context.forget_loaded()
             try:
                 await session.close()  # rolls back whatever is left uncommitted
-            except Exception:
-                log.exception("closing the request's database session failed")
+            except Exception as error:
+                if database_failure(error) is None:
+                    log.exception("closing the request's database session failed")
+                else:  # its connection went with the database: said once, not traced
+                    log.warning(
+                        "closing the request's database session failed: %s", type(error).__name__
+                    )
         if context.personal_data_read:
             # Personal data is shown only once its reading is on record: if the
             # record cannot be written, the answer is withheld.

@@ -320,6 +320,37 @@ async def test_a_mutation_the_database_failed_does_not_wait_for_it_again_to_audi
     assert audited == []
 
 
+@pytest.mark.parametrize(
+    ("failure", "traced"),
+    [
+        (wrapped(ConnectionResetError(errno.ECONNRESET, "reset"), invalidated=True), False),
+        (RuntimeError("a bug"), True),
+    ],
+    ids=["connection gone", "bug"],
+)
+async def test_a_session_whose_connection_went_with_the_database_closes_without_a_trace(
+    make_runtime: RuntimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+    traced: bool,
+) -> None:
+    """An outage cuts every pooled connection: one trace per request closing its
+    session would bury the one line that says the database is away."""
+
+    async def close(*_: Any) -> None:
+        raise failure
+
+    monkeypatch.setattr(db.SerializedSession, "close", close)
+
+    async with http_client(create_app(make_runtime())) as http:
+        response = await http.post("/graphql", json={"query": "{ businessDate }"})
+
+    assert response.status_code == 200
+    closing = [r for r in caplog.records if "closing the request's database session" in r.message]
+    assert [record.exc_info is not None for record in closing] == [traced]
+
+
 @pytest.fixture
 async def manager(bank: Bank) -> GraphQLClient:  # noqa: F811  (the fixture imported above)
     """A branch manager, signed in, whose branch has a customer with a phone number."""
