@@ -16,7 +16,7 @@ ONE_EVERY = 0.1
 """Seconds between postings of the relay: each begins before the last one ends."""
 
 
-async def test_the_batch_gets_the_date_while_postings_keep_coming(runtime: Runtime):
+async def test_the_batch_gets_the_date_while_postings_keep_coming(runtime: Runtime) -> None:
     """A batch waiting for the postings in flight goes before the postings that
     come after it: an unbroken relay of postings, each holding the date shared
     while the next one takes it, never keeps the batch waiting for a lull.
