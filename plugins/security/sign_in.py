@@ -10,16 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.authorization import PermissionTable, Principal
+from core.authorization import PermissionTable, Principal, Role
 from core.columns import utcnow
 from core.db import Database, Mode, insert_for
 from core.errors import BusinessError
 from core.settings import Settings
 from core.validation import has_control_characters
-from plugins.security.models import USERNAME_MAX, SignInSession, SignInThrottle, User
+from plugins.security.models import USERNAME_MAX, SignInSession, SignInThrottle, User, UserRole
 from plugins.security.passwords import hash_password, needs_rehash, verify_password
 from plugins.security.second_factor import check_sign_in_code
-from plugins.security.services import roles_of
 from plugins.security.tokens import issue_token, read_token
 
 WRONG_CREDENTIALS = "Wrong username or password."
@@ -124,10 +123,19 @@ async def principal_for_token(
     if claims is None:
         return None
     now = utcnow()
-    found = (
+    # One statement on every request: the user and its session, a row per role.
+    rows = (
         await session.execute(
-            select(User, SignInSession.last_seen_at)
+            select(
+                User.id,
+                User.username,
+                User.branch_id,
+                User.must_change_password,
+                SignInSession.last_seen_at,
+                UserRole.role,
+            )
             .join(SignInSession, SignInSession.user_id == User.id)  # type: ignore[arg-type]
+            .outerjoin(UserRole, UserRole.user_id == User.id)  # type: ignore[arg-type]
             .where(
                 SignInSession.id == claims.session_id,
                 SignInSession.user_id == claims.user_id,
@@ -137,13 +145,13 @@ async def principal_for_token(
                 User.is_active.is_(True),  # type: ignore[attr-defined]
             )
         )
-    ).one_or_none()
-    if found is None:
+    ).all()
+    if not rows:
         return None
-    row, last_seen_at = found
-    if seen_again is not None and last_seen_at < now - KEEP_ALIVE_EVERY:
+    row = rows[0]
+    if seen_again is not None and row.last_seen_at < now - KEEP_ALIVE_EVERY:
         seen_again(claims.session_id)
-    roles = frozenset((await roles_of(session, [row.id]))[row.id])  # type: ignore[list-item]
+    roles = frozenset(Role(found.role) for found in rows if found.role is not None)
     return Principal(
         user_id=row.id,  # type: ignore[arg-type]
         username=row.username,

@@ -487,5 +487,5 @@ async def test_a_page_of_exceptions_costs_the_same_for_3_as_for_30(
         assert len(body["reconciliationExceptions"]["edges"]) == first
         counts.append(sql.count)
     assert counts[0] == counts[1], sql.statements
-    assert counts[1] == 8, sql.statements  # sign-in 2, page, count, accounts, customers,
+    assert counts[1] == 7, sql.statements  # sign-in, page, count, accounts, customers,
     # assignees, notes

@@ -243,9 +243,9 @@ async def test_a_page_of_campaigns_with_their_reports_costs_the_same_for_2_as_fo
         counts.append(sql.count)
 
     assert counts[0] == counts[1], sql.statements
-    # the user and roles 2, the page 1 (no count: not asked for), the funnels 1,
+    # the user and roles 1, the page 1 (no count: not asked for), the funnels 1,
     # the member counts 1, the branches 1, the managers 1
-    assert counts[1] == 7, sql.statements
+    assert counts[1] == 6, sql.statements
 
 
 # -- `crm marketing report` ----------------------------------------------------------

@@ -340,5 +340,5 @@ async def test_size_and_a_page_of_members_cost_the_same_for_3_as_for_30(bank: Ba
     assert (many_found["size"], len(many_found["members"]["edges"])) == (30, 30)
     assert {edge["node"]["tier"] for edge in many_found["members"]["edges"]} == {"WEALTH"}
     assert few == many
-    assert many == 9, sql.statements  # signing in 2, the segment, size, members and their
+    assert many == 8, sql.statements  # signing in, the segment, size, members and their
     # count, tags, branches, managers
