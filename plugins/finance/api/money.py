@@ -157,5 +157,6 @@ class MoneyMutation:
             node_id(input.to_account_id, "Account"),
             input.amount,
         )
-        entry = await context.loader(loaders.entries_by_id).load(entry_id)
+        # The entry just posted is in the session already (a replay's is read).
+        entry = await context.session.get_one(models.JournalEntry, entry_id)
         return TransferPayload(transfer=entry)  # type: ignore[arg-type]
