@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -203,6 +204,9 @@ async def admin(client: GraphQLClient, staff: Staff) -> GraphQLClient:
 @dataclass
 class StatementCounter:
     statements: list[str] = field(default_factory=list)
+    compiled_anew: list[str] = field(default_factory=list)
+    """Statements SQLAlchemy compiled instead of taking from its cache (one
+    that cannot be cached is compiled on every execution)."""
 
     @property
     def count(self) -> int:
@@ -210,6 +214,7 @@ class StatementCounter:
 
     def reset(self) -> None:
         self.statements.clear()
+        self.compiled_anew.clear()
 
 
 @pytest.fixture
@@ -218,9 +223,13 @@ def sql(runtime: Runtime) -> Iterator[StatementCounter]:
     counter = StatementCounter()
     engine = runtime.database.engine.sync_engine
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Sequence[Any]) -> None:
+    def count(
+        _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+    ) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
             counter.statements.append(statement)
+            if context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
+                counter.compiled_anew.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     yield counter

@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, column, func, insert, select, update, values
+from sqlalchemy import Integer, bindparam, column, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -93,23 +94,72 @@ async def post_entry(
     return entry
 
 
+def _arrays(**types: Any) -> dict[str, Any]:
+    """One array parameter per column, named ``rows_<column>`` (a parameter named
+    as a column would also be set by the ``UPDATE``), for ``unnest``: any number
+    of rows in a statement whose text, and so its compiled form, never changes."""
+    return {name: bindparam(f"rows_{name}", type_=ARRAY(kind)) for name, kind in types.items()}
+
+
+_MOVED = _arrays(moved_id=Integer(), moved_balance=MinorUnits())
+_MOVED_TO = (
+    func.unnest(_MOVED["moved_id"], _MOVED["moved_balance"])
+    .table_valued(column("id", Integer), column("balance", MinorUnits()))
+    .render_derived("moved_to")
+)
+_POSTED = _arrays(
+    account_id=Integer(),
+    kind=_POSTINGS.c.kind.type,
+    currency=_POSTINGS.c.currency.type,
+    amount=MinorUnits(),
+    balance_after=MinorUnits(),
+)
+_LINES = (
+    func.unnest(*_POSTED.values())
+    .table_valued(*(column(name, parameter.type) for name, parameter in _POSTED.items()))
+    .render_derived("line")
+)
+_MOVE_AND_POST = (
+    insert(_POSTINGS)
+    .from_select(
+        ["entry_id", "value_date", "posted_at", *_POSTED],
+        select(
+            bindparam("entry_id", type_=Integer()),
+            bindparam("value_date", type_=_POSTINGS.c.value_date.type),
+            bindparam("posted_at", type_=_POSTINGS.c.posted_at.type),
+            *(_LINES.c[name] for name in _POSTED),
+        ),
+    )
+    .add_cte(
+        update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == _MOVED_TO.c.id)
+        .values(balance=_MOVED_TO.c.balance)
+        .cte("moved")
+    )
+)
+"""PostgreSQL: the balances moved (in a ``WITH``, which always runs to
+completion) and the postings inserted, in one statement."""
+
+
 async def _move_and_post(
     session: AsyncSession, balances: dict[int, Decimal], postings: list[dict[str, Any]]
 ) -> None:
     """Set the accounts' ``balances`` and insert the ``postings``: one statement on
-    PostgreSQL (the update in a ``WITH``, which always runs to completion), an
-    ``executemany`` each on SQLite, which has no data-modifying ``WITH``."""
+    PostgreSQL, an ``executemany`` each on SQLite, which has neither a
+    data-modifying ``WITH`` nor arrays."""
     if session.bind.dialect.name == "postgresql":
-        moved_to = values(
-            column("id", Integer), column("balance", MinorUnits()), name="moved_to"
-        ).data(list(balances.items()))
-        moved = (
-            update(_ACCOUNTS)
-            .where(_ACCOUNTS.c.id == moved_to.c.id)
-            .values(balance=moved_to.c.balance)
-            .cte("moved")
+        first = postings[0]
+        await session.execute(
+            _MOVE_AND_POST,
+            {
+                "rows_moved_id": list(balances),
+                "rows_moved_balance": list(balances.values()),
+                "entry_id": first["entry_id"],
+                "value_date": first["value_date"],
+                "posted_at": first["posted_at"],
+                **{f"rows_{name}": [posting[name] for posting in postings] for name in _POSTED},
+            },
         )
-        await session.execute(insert(_POSTINGS).values(postings).add_cte(moved))
         return
     await session.execute(
         _MOVE_BALANCE,

@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditEntry
@@ -22,6 +23,30 @@ OBJECTS_MAX = 200
 _RECORDS = AuditRecord.__table__  # type: ignore[attr-defined]
 _OBJECTS = AuditObject.__table__  # type: ignore[attr-defined]
 _HEAD = AuditHead.__table__  # type: ignore[attr-defined]
+_RECORD = insert(_RECORDS).values(
+    {
+        column.name: bindparam(f"record_{column.name}", type_=column.type)
+        for column in _RECORDS.columns
+    }
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD)
+    .values(seq=bindparam("record_seq"), hash=bindparam("record_hash"))
+)
+_APPEND = _MOVE_HEAD.add_cte(_RECORD.cte("record")).add_cte(
+    insert(_OBJECTS)
+    .from_select(
+        ["object_id", "seq"],
+        select(
+            func.unnest(bindparam("named_objects", type_=ARRAY(_OBJECTS.c.object_id.type))),
+            bindparam("record_seq"),
+        ),
+    )
+    .cte("objects")
+)
+"""PostgreSQL: the record, its objects and the head moved on, in one statement
+whose text does not depend on the number of objects (so it is compiled once)."""
 
 
 def content(record: AuditRecord) -> dict[str, Any]:
@@ -82,21 +107,16 @@ async def append(
         hash="",
     )
     record.hash = digest(previous_hash, record)
-    written = insert(_RECORDS).values(
-        {column.name: getattr(record, column.name) for column in _RECORDS.columns}
-    )
-    named = [{"object_id": o, "seq": record.seq} for o in objects]
-    moved = update(_HEAD).where(_HEAD.c.id == HEAD).values(seq=record.seq, hash=record.hash)
+    written = {f"record_{c.name}": getattr(record, c.name) for c in _RECORDS.columns}
     if session.bind.dialect.name == "postgresql":
-        moved = moved.add_cte(written.cte("record"))
-        if named:
-            moved = moved.add_cte(insert(_OBJECTS).values(named).cte("objects"))
-        await session.execute(moved)
+        await session.execute(_APPEND, {**written, "named_objects": objects})
         return record
-    await session.execute(written)
-    if named:
-        await session.execute(insert(_OBJECTS), named)
-    await session.execute(moved)
+    await session.execute(_RECORD, written)
+    if objects:
+        await session.execute(
+            insert(_OBJECTS), [{"object_id": o, "seq": record.seq} for o in objects]
+        )
+    await session.execute(_MOVE_HEAD, written)
     return record
 
 
