@@ -30,7 +30,14 @@ from core.validation import clean_text
 from plugins.finance import idempotency
 from plugins.finance.ledger import Line, post_entry
 from plugins.finance.locks import lock_customer_accounts, lock_internal_account
-from plugins.finance.models import MEMO_MAX, Account, AccountKind, AccountStatus, InternalAccount
+from plugins.finance.models import (
+    MEMO_MAX,
+    Account,
+    AccountKind,
+    AccountStatus,
+    InternalAccount,
+    JournalEntry,
+)
 
 DEPOSIT = "DEPOSIT"
 WITHDRAWAL = "WITHDRAWAL"
@@ -93,8 +100,10 @@ def check_credit(account: Account, field: str) -> None:
         )
 
 
-CashMovement = Callable[[AsyncSession, Settings, "Request", int | None, Decimal], Awaitable[int]]
-"""``deposit`` or ``withdraw``: returns the journal entry's id."""
+CashMovement = Callable[
+    [AsyncSession, Settings, "Request", int | None, Decimal], Awaitable[JournalEntry]
+]
+"""``deposit`` or ``withdraw``: returns the journal entry."""
 
 
 async def deposit(
@@ -103,8 +112,8 @@ async def deposit(
     asked: Request,
     account_id: int | None,
     amount: Decimal,
-) -> int:
-    """Cash paid in at the counter; returns the journal entry's id."""
+) -> JournalEntry:
+    """Cash paid in at the counter; returns the journal entry."""
     return await _cash(session, settings, asked, DEPOSIT, account_id, amount)
 
 
@@ -114,8 +123,8 @@ async def withdraw(
     asked: Request,
     account_id: int | None,
     amount: Decimal,
-) -> int:
-    """Cash paid out at the counter; returns the journal entry's id."""
+) -> JournalEntry:
+    """Cash paid out at the counter; returns the journal entry."""
     return await _cash(session, settings, asked, WITHDRAWAL, account_id, amount)
 
 
@@ -126,7 +135,7 @@ async def _cash(
     kind: str,
     account_id: int | None,
     amount: Decimal,
-) -> int:
+) -> JournalEntry:
     amount = checked_amount(amount, ["input", "amount"])
     memo = _memo(asked.memo)
     value_date = await hold_business_date(session, settings)
@@ -138,7 +147,7 @@ async def _cash(
         ),
     )
     if claimed.replayed:
-        return claimed.entry_id  # type: ignore[return-value]
+        return await session.get_one(JournalEntry, claimed.entry_id)
     account = (await lock_customer_accounts(session, asked.principal, [account_id])).get(
         account_id  # type: ignore[arg-type]
     )
@@ -159,7 +168,7 @@ async def _cash(
         by=asked.principal.user_id,
     )
     await idempotency.record(session, claimed, entry_id=entry.id)
-    return entry.id  # type: ignore[return-value]
+    return entry
 
 
 async def transfer(
@@ -169,9 +178,9 @@ async def transfer(
     from_id: int | None,
     to_id: int | None,
     amount: Decimal,
-) -> int:
+) -> JournalEntry:
     """Move money between two accounts of the same currency that the viewer may
-    both reach; returns the journal entry's id."""
+    both reach; returns the journal entry."""
     amount = checked_amount(amount, ["input", "amount"])
     memo = _memo(asked.memo)
     value_date = await hold_business_date(session, settings)
@@ -183,7 +192,7 @@ async def transfer(
         ),
     )
     if claimed.replayed:
-        return claimed.entry_id  # type: ignore[return-value]
+        return await session.get_one(JournalEntry, claimed.entry_id)
     if from_id is not None and from_id == to_id:
         raise BusinessError(
             "SAME_ACCOUNT", "An account cannot transfer to itself.", ["input", "toAccountId"]
@@ -212,4 +221,4 @@ async def transfer(
         by=asked.principal.user_id,
     )
     await idempotency.record(session, claimed, entry_id=entry.id)
-    return entry.id  # type: ignore[return-value]
+    return entry

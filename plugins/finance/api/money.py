@@ -120,14 +120,14 @@ class TransferPayload:
 async def _cash(info: Info, input: CashInput, move: movements.CashMovement) -> TransactionPayload:
     context: Context = info.context
     account_id = node_id(input.account_id, "Account")
-    entry_id = await move(
+    entry = await move(
         context.session,
         context.runtime.settings,
         movements.Request(context.user, input.idempotency_key, input.memo),
         account_id,
         input.amount,
     )
-    postings = await context.loader(loaders.postings_by_entry).load(entry_id)
+    postings = await context.loader(loaders.postings_by_entry).load(entry.id)  # type: ignore[arg-type]
     posting = next(p for p in postings if p.account_id == account_id)
     account = await context.loader(loaders.accounts_by_id).load(account_id)
     return TransactionPayload(transaction=posting, account=account)  # type: ignore[arg-type]
@@ -149,7 +149,7 @@ class MoneyMutation:
     async def transfer(self, info: Info, input: TransferInput) -> TransferPayload:
         """Move money between two accounts in your scope, of the same currency."""
         context: Context = info.context
-        entry_id = await movements.transfer(
+        entry = await movements.transfer(
             context.session,
             context.runtime.settings,
             movements.Request(context.user, input.idempotency_key, input.memo),
@@ -157,6 +157,4 @@ class MoneyMutation:
             node_id(input.to_account_id, "Account"),
             input.amount,
         )
-        # The entry just posted is in the session already (a replay's is read).
-        entry = await context.session.get_one(models.JournalEntry, entry_id)
         return TransferPayload(transfer=entry)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ holds afterwards (``plugins.finance.ledger.post_entry``)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,6 +15,10 @@ from plugins.finance.locks import lock_customer_accounts
 from plugins.finance.models import Account, Posting
 from tests.conftest import StatementCounter
 from tests.plugins.finance.conftest import Books, global_id_of
+
+BARE_TRANSFER = """
+mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code } } }
+"""
 
 
 def writes(sql: StatementCounter, what: str) -> list[str]:
@@ -52,6 +57,29 @@ async def test_every_statement_of_a_transfer_is_compiled_once(books: Books, sql:
     assert payload["errors"] == []
     assert sql.statements
     assert sql.compiled_anew == []
+
+
+async def test_a_transfer_takes_nine_statements_on_postgresql(books: Books, sql: StatementCounter):
+    source = await books.account_with("100.00")
+    target = await books.account_with("0")
+    caller = await books.bank.sign_in("admin")
+
+    async def transfer() -> dict[str, Any]:
+        asked = {"fromAccountId": source["id"], "toAccountId": target["id"], "amount": "2.50"}
+        body = await caller.data(BARE_TRANSFER, {"input": asked | {"idempotencyKey": books.key()}})
+        return body["transfer"]
+
+    await transfer()
+    sql.reset()
+
+    payload = await transfer()
+
+    assert payload["errors"] == []
+    assert not writes(sql, "SELECT finance_journal_entry")  # the payload's entry is at hand
+    # signing in; the business date held; the key claimed; the accounts locked; the
+    # entry; the balances and postings (two on SQLite); the key's entry; the audit
+    # chain's head locked, then the record and the head (three on SQLite)
+    assert sql.count == (12 if books.runtime.database.is_sqlite else 9), sql.statements
 
 
 async def test_after_posting_the_session_holds_the_stored_balances_with_nothing_left_to_write(

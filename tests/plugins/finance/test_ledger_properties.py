@@ -196,9 +196,10 @@ class Run:
         )
 
         async def call(session: AsyncSession, asked: movements.Request, amount: Decimal) -> int:
-            return await movements.deposit(
+            entry = await movements.deposit(
                 session, self.runtime.settings, asked, account.id, amount
             )
+            return entry.id  # type: ignore[return-value]
 
         await self._move(expected, call, amount, {index: amount})
 
@@ -208,9 +209,10 @@ class Run:
         expected = "INVALID_AMOUNT" if not valid(amount) else debit_refusal(account, amount)
 
         async def call(session: AsyncSession, asked: movements.Request, amount: Decimal) -> int:
-            return await movements.withdraw(
+            entry = await movements.withdraw(
                 session, self.runtime.settings, asked, account.id, amount
             )
+            return entry.id  # type: ignore[return-value]
 
         await self._move(expected, call, amount, {index: -amount})
 
@@ -228,9 +230,10 @@ class Run:
             )
 
         async def call(session: AsyncSession, asked: movements.Request, amount: Decimal) -> int:
-            return await movements.transfer(
+            entry = await movements.transfer(
                 session, self.runtime.settings, asked, from_account.id, to_account.id, amount
             )
+            return entry.id  # type: ignore[return-value]
 
         await self._move(expected, call, amount, {source: -amount, target: amount})
 
