@@ -56,12 +56,15 @@ class AuditObject(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The chain's end: the last record's number and hash. Appending locks this
-    one row, so records are chained one after another however many requests
-    write at once; a deleted tail no longer meets it."""
+    """The chain's end: the last record's number, hash and previous hash.
+    Appending locks this one row, so records are chained one after another
+    however many requests write at once; a deleted tail no longer meets it.
+    (``previous_hash`` lets the statement that moves the head on return the
+    hash it moved from, which the new record names.)"""
 
     __tablename__ = "security_audit_head"
 
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default=GENESIS, max_length=HASH_LENGTH)
+    previous_hash: str = Field(default=GENESIS, max_length=HASH_LENGTH)

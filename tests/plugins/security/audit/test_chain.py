@@ -3,14 +3,18 @@ the first record that was edited, deleted or moved, and a cut-off tail."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from core.audit import OK, Actor, AuditEntry, AuditKind
 from core.db import Mode
 from core.runtime import Runtime
-from plugins.security.audit.chain import digest
-from plugins.security.audit.models import AuditRecord
+from plugins.security.audit.chain import HEAD, append, around_seq, content, digest
+from plugins.security.audit.models import AuditHead, AuditRecord
 from tests.plugins.customer.conftest import Bank
 from tests.plugins.finance.conftest import crm
 from tests.plugins.security.audit.records import audit_records, edit, remove, swap, verdict
@@ -80,13 +84,67 @@ async def test_a_cut_off_tail_no_longer_meets_the_head(chain: Runtime):
 
 
 async def test_records_are_chained_one_after_another_under_concurrent_writes(bank: Bank):
-    import asyncio
-
     await asyncio.gather(*(bank.register() for _ in range(8)))
 
     records = await audit_records(bank.runtime)
     assert [r.seq for r in records] == list(range(1, len(records) + 1))
     assert (await verdict(bank.runtime)).ok
+
+
+async def test_concurrent_appends_each_follow_the_one_committed_before(bank: Bank):
+    """On PostgreSQL the database numbers each record and computes its digest
+    as it moves the head on; the digests must be the ones verification
+    recomputes, for content in any script, and each record must name the hash
+    of the one committed just before it."""
+    runtime = bank.runtime
+    actor = Actor(7, "李经理", ("RELATIONSHIP_MANAGER",), 3, "request-1", "203.0.113.9")
+
+    async def one(n: int) -> AuditRecord:
+        entry = AuditEntry(
+            AuditKind.MUTATION,
+            "transfer",
+            OK,
+            tuple(f"Account:{n}-{i}" for i in range(n % 3)),
+            {"memo": f'房租 "seq":{n} \n', "amount": str(n)},
+        )
+        async with runtime.database.transaction(Mode.WRITE) as session:
+            return await append(session, actor, entry)
+
+    written = await asyncio.gather(*(one(n) for n in range(24)))
+
+    records = await audit_records(runtime)
+    assert [r.seq for r in records] == list(range(1, len(records) + 1))
+    assert {r.seq: r.hash for r in written}.items() <= {r.seq: r.hash for r in records}.items()
+    assert all(digest(r.previous_hash, r) == r.hash for r in records)
+    assert (await verdict(runtime)).ok
+    async with runtime.database.transaction(Mode.READ) as session:
+        head = await session.get_one(AuditHead, HEAD)
+    assert (head.seq, head.hash, head.previous_hash) == (
+        records[-1].seq,
+        records[-1].hash,
+        records[-1].previous_hash,
+    )
+
+
+def test_the_content_around_the_number_is_the_canonical_json():
+    record = AuditRecord(
+        seq=1234,
+        at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+        username='王"seq":9',
+        roles="TELLER",
+        kind="MUTATION",
+        operation="deposit",
+        outcome=OK,
+        objects=["Account:1"],
+        arguments={"seq": None, "备注": "现金"},
+        request_id="r",
+    )
+
+    before, after = around_seq(record)
+
+    assert f"{before}{record.seq}{after}" == json.dumps(
+        content(record), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 async def test_the_verify_command_reports_the_first_broken_record(
