@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -37,13 +37,16 @@ class BusinessDay(SQLModel, table=True):
     open_date: date
 
 
-def _open_date() -> Select[tuple[date]]:
-    return select(BusinessDay.open_date).where(BusinessDay.id == CALENDAR_ROW)
+_OPEN_DATE = select(BusinessDay.open_date).where(BusinessDay.id == CALENDAR_ROW)
+_SHARED = _OPEN_DATE.with_for_update(read=True)
+_EXCLUSIVE = _OPEN_DATE.with_for_update()
+"""Built once: every money movement holds the date, and a statement built per
+call is traversed again per call for its cache key (a constant's is memoised)."""
 
 
 async def open_business_date(session: AsyncSession, settings: Settings) -> date:
     """The open business date (today, in the bank's zone, before the bank's first day)."""
-    return await session.scalar(_open_date()) or settings.today()
+    return await session.scalar(_OPEN_DATE) or settings.today()
 
 
 async def hold_business_date(
@@ -51,11 +54,11 @@ async def hold_business_date(
 ) -> date:
     """The open business date, held until the transaction ends: shared by
     postings, ``exclusive`` for the end-of-day batch that moves it."""
-    locked = _open_date()
+    locked = _OPEN_DATE
     if session.bind.dialect.name == "postgresql":
         if exclusive:
             await session.execute(text(f"LOCK TABLE {BusinessDay.__tablename__} IN EXCLUSIVE MODE"))
-        locked = locked.with_for_update(read=not exclusive)
+        locked = _EXCLUSIVE if exclusive else _SHARED
     found = await session.scalar(locked)
     if found is None:
         await session.execute(

@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import utcnow
-from core.db import insert_for
 from core.errors import BusinessError
 from core.validation import has_control_characters
 from plugins.finance.models import IDEMPOTENCY_KEY_MAX, IdempotencyKey
@@ -42,6 +42,30 @@ class Claim:
     account_id: int | None = None
 
 
+def _claim(insert: Any) -> Any:
+    return (
+        insert(IdempotencyKey)
+        .values(
+            key=bindparam("claimed_key"),
+            fingerprint=bindparam("asked"),
+            created_at=bindparam("claimed_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[IdempotencyKey.key])
+        .returning(IdempotencyKey.key)
+    )
+
+
+_CLAIM = {"postgresql": _claim(postgresql.insert), "sqlite": _claim(sqlite.insert)}
+_RECORD = (
+    update(IdempotencyKey)
+    .where(IdempotencyKey.key == bindparam("claimed_key"))  # type: ignore[arg-type]
+    .values(entry_id=bindparam("entry_id"), account_id=bindparam("account_id"))
+)
+"""Built once, for each database: every money mutation claims and records a
+key, and a statement built per call is traversed again per call for its cache
+key (a constant's is memoised)."""
+
+
 def _checked(key: str) -> str:
     key = key.strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX or has_control_characters(key):
@@ -58,10 +82,8 @@ async def claim(session: AsyncSession, key: str, asked: str) -> Claim:
     already used for something else."""
     key = _checked(key)
     claimed = await session.scalar(
-        insert_for(session, IdempotencyKey)
-        .values(key=key, fingerprint=asked, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[IdempotencyKey.key])
-        .returning(IdempotencyKey.key)
+        _CLAIM[session.bind.dialect.name],
+        {"claimed_key": key, "asked": asked, "claimed_at": utcnow()},
     )
     if claimed is not None:
         return Claim(key)
@@ -80,7 +102,5 @@ async def record(
 ) -> None:
     """Remember what the claimed key's request did."""
     await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.key == claimed.key)
-        .values(entry_id=entry_id, account_id=account_id)
+        _RECORD, {"claimed_key": claimed.key, "entry_id": entry_id, "account_id": account_id}
     )
