@@ -37,11 +37,12 @@ class BusinessDay(SQLModel, table=True):
     open_date: date
 
 
-_OPEN_DATE = select(BusinessDay.open_date).where(BusinessDay.id == CALENDAR_ROW)
+_CALENDAR = BusinessDay.__table__  # type: ignore[attr-defined]
+_OPEN_DATE = select(_CALENDAR.c.open_date).where(_CALENDAR.c.id == CALENDAR_ROW)
 _SHARED = _OPEN_DATE.with_for_update(read=True)
 _EXCLUSIVE = _OPEN_DATE.with_for_update()
-"""Built once: every money movement holds the date, and a statement built per
-call is traversed again per call for its cache key (a constant's is memoised)."""
+"""Built once, on the table: every money movement holds the date (see
+``core.db`` on hot statements)."""
 
 
 async def open_business_date(session: AsyncSession, settings: Settings) -> date:

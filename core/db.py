@@ -8,6 +8,16 @@
   where money code locks the rows it changes (``SELECT ... FOR UPDATE``);
   ``BEGIN IMMEDIATE`` on SQLite, which takes the database's write lock at the
   start instead of failing to upgrade a read lock half-way.
+
+**Hot statements**, the ones every request or money movement runs, are built
+once, as module constants taking their values as bind parameters, and written
+on the tables (``Model.__table__``) when no ORM object is wanted back.
+SQLAlchemy memoises a statement object's cache key, so a constant is looked up
+in the compiled cache at once, while a statement built per call is rebuilt and
+traversed again for its key. And an ORM-enabled ``INSERT`` or ``UPDATE`` takes
+the ORM's bulk path, which synchronises the session's objects: on the
+benchmark machine that costs two to three times the statement itself (an
+idempotency key's claim, 0.45 ms through the ORM, 0.14 ms on the table).
 """
 
 from __future__ import annotations

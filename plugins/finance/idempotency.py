@@ -42,28 +42,30 @@ class Claim:
     account_id: int | None = None
 
 
+_KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
+
+
 def _claim(insert: Any) -> Any:
     return (
-        insert(IdempotencyKey)
+        insert(_KEYS)
         .values(
             key=bindparam("claimed_key"),
             fingerprint=bindparam("asked"),
             created_at=bindparam("claimed_at"),
         )
-        .on_conflict_do_nothing(index_elements=[IdempotencyKey.key])
-        .returning(IdempotencyKey.key)
+        .on_conflict_do_nothing(index_elements=[_KEYS.c.key])
+        .returning(_KEYS.c.key)
     )
 
 
 _CLAIM = {"postgresql": _claim(postgresql.insert), "sqlite": _claim(sqlite.insert)}
 _RECORD = (
-    update(IdempotencyKey)
-    .where(IdempotencyKey.key == bindparam("claimed_key"))  # type: ignore[arg-type]
+    update(_KEYS)
+    .where(_KEYS.c.key == bindparam("claimed_key"))
     .values(entry_id=bindparam("entry_id"), account_id=bindparam("account_id"))
 )
-"""Built once, for each database: every money mutation claims and records a
-key, and a statement built per call is traversed again per call for its cache
-key (a constant's is memoised)."""
+"""Built once, for each database, on the table (every money mutation claims and
+records a key): see ``core.db`` on hot statements."""
 
 
 def _checked(key: str) -> str:
