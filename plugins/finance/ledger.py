@@ -12,12 +12,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, column, func, insert, select, update
+from sqlalchemy import Integer, bindparam, column, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.columns import MinorUnits, utcnow
+from core.columns import MinorUnits
 from plugins.finance.models import Account, JournalEntry, Posting
 
 
@@ -36,12 +37,8 @@ class Line:
 
 
 _ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+_ENTRIES = JournalEntry.__table__  # type: ignore[attr-defined]
 _POSTINGS = Posting.__table__  # type: ignore[attr-defined]
-_MOVE_BALANCE = (
-    update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.id == bindparam("moved_id"))
-    .values(balance=bindparam("moved_balance"))
-)
 
 
 async def post_entry(
@@ -57,41 +54,32 @@ async def post_entry(
     """Write one balanced entry and move the accounts' running balances.
 
     Money is posted on every request, so it takes few statements whatever the
-    number of lines: the entry (its flush also writes anything the caller left
-    pending, such as an account just opened), then the balances and the
-    postings (:func:`_move_and_post`), in plain SQL rather than the ORM's unit
-    of work. The locked ``Account`` rows are told their new balance as stored,
-    so the session neither writes it again nor reads it back.
+    number of lines, in plain SQL rather than the ORM's unit of work: one on
+    PostgreSQL, three on SQLite. Anything the caller left pending (an account
+    just opened or changed) is flushed first. The locked ``Account`` rows are
+    told their new balance as stored, so the session neither writes it again
+    nor reads it back; the entry returned is in the session as if it had been
+    read.
     """
     if sum(line.amount for line in lines) != 0 or any(line.amount == 0 for line in lines):
         raise UnbalancedEntry(f"{kind}: {[(line.kind, line.amount) for line in lines]}")
+    await session.flush()
     entry = JournalEntry(
         kind=kind, value_date=value_date, memo=memo, created_by=by, reverses_id=reverses_id
     )
-    session.add(entry)
-    await session.flush()
-    posted_at = utcnow()
     balances: dict[int, Decimal] = {}
-    postings: list[dict[str, Any]] = []
     for line in lines:
-        account = line.account
-        balance = account.balance + line.amount
-        set_committed_value(account, "balance", balance)
-        balances[account.id] = balance  # type: ignore[index]
-        postings.append(
-            {
-                "entry_id": entry.id,
-                "account_id": account.id,
-                "kind": line.kind,
-                "currency": account.currency,
-                "amount": line.amount,
-                "balance_after": balance,
-                "value_date": value_date,
-                "posted_at": posted_at,
-            }
-        )
-    await _move_and_post(session, balances, postings)
+        balance = line.account.balance + line.amount
+        set_committed_value(line.account, "balance", balance)
+        balances[line.account.id] = balance  # type: ignore[index]
+    write = _write_on_postgresql if session.bind.dialect.name == "postgresql" else _write_on_sqlite
+    entry.id = await write(session, entry, lines, balances)
+    make_transient_to_detached(entry)
+    session.add(entry)
     return entry
+
+
+_ENTRY_COLUMNS = ("kind", "value_date", "memo", "created_at", "created_by", "reverses_id")
 
 
 def _arrays(**types: Any) -> dict[str, Any]:
@@ -101,6 +89,14 @@ def _arrays(**types: Any) -> dict[str, Any]:
     return {name: bindparam(f"rows_{name}", type_=ARRAY(kind)) for name, kind in types.items()}
 
 
+_ENTRY = (
+    insert(_ENTRIES)
+    .values(
+        {name: bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type) for name in _ENTRY_COLUMNS}
+    )
+    .returning(_ENTRIES.c.id, _ENTRIES.c.value_date, _ENTRIES.c.created_at)
+    .cte("entry")
+)
 _MOVED = _arrays(moved_id=Integer(), moved_balance=MinorUnits())
 _MOVED_TO = (
     func.unnest(_MOVED["moved_id"], _MOVED["moved_balance"])
@@ -119,53 +115,89 @@ _LINES = (
     .table_valued(*(column(name, parameter.type) for name, parameter in _POSTED.items()))
     .render_derived("line")
 )
-_MOVE_AND_POST = (
-    insert(_POSTINGS)
-    .from_select(
-        ["entry_id", "value_date", "posted_at", *_POSTED],
-        select(
-            bindparam("entry_id", type_=Integer()),
-            bindparam("value_date", type_=_POSTINGS.c.value_date.type),
-            bindparam("posted_at", type_=_POSTINGS.c.posted_at.type),
-            *(_LINES.c[name] for name in _POSTED),
-        ),
-    )
+_POST = (
+    select(_ENTRY.c.id)
     .add_cte(
         update(_ACCOUNTS)
         .where(_ACCOUNTS.c.id == _MOVED_TO.c.id)
         .values(balance=_MOVED_TO.c.balance)
         .cte("moved")
     )
-)
-"""PostgreSQL: the balances moved (in a ``WITH``, which always runs to
-completion) and the postings inserted, in one statement."""
-
-
-async def _move_and_post(
-    session: AsyncSession, balances: dict[int, Decimal], postings: list[dict[str, Any]]
-) -> None:
-    """Set the accounts' ``balances`` and insert the ``postings``: one statement on
-    PostgreSQL, an ``executemany`` each on SQLite, which has neither a
-    data-modifying ``WITH`` nor arrays."""
-    if session.bind.dialect.name == "postgresql":
-        first = postings[0]
-        await session.execute(
-            _MOVE_AND_POST,
-            {
-                "rows_moved_id": list(balances),
-                "rows_moved_balance": list(balances.values()),
-                "entry_id": first["entry_id"],
-                "value_date": first["value_date"],
-                "posted_at": first["posted_at"],
-                **{f"rows_{name}": [posting[name] for posting in postings] for name in _POSTED},
-            },
+    .add_cte(
+        insert(_POSTINGS)
+        .from_select(
+            ["entry_id", "value_date", "posted_at", *_POSTED],
+            select(
+                _ENTRY.c.id,
+                _ENTRY.c.value_date,
+                _ENTRY.c.created_at,
+                *(_LINES.c[name] for name in _POSTED),
+            ).select_from(_ENTRY.join(_LINES, true())),
         )
-        return
+        .cte("posted")
+    )
+)
+"""PostgreSQL: the entry inserted, the balances moved and the postings inserted,
+in one statement (each data-modifying ``WITH`` runs to completion, read or not);
+the entry's id back."""
+
+
+async def _write_on_postgresql(
+    session: AsyncSession, entry: JournalEntry, lines: list[Line], balances: dict[int, Decimal]
+) -> int:
+    return await session.scalar(  # type: ignore[return-value]
+        _POST,
+        {
+            **{f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS},
+            "rows_moved_id": list(balances),
+            "rows_moved_balance": list(balances.values()),
+            "rows_account_id": [line.account.id for line in lines],
+            "rows_kind": [line.kind for line in lines],
+            "rows_currency": [line.account.currency for line in lines],
+            "rows_amount": [line.amount for line in lines],
+            "rows_balance_after": [balances[line.account.id] for line in lines],  # type: ignore[index]
+        },
+    )
+
+
+_ENTRY_ROW = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_MOVE_BALANCE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("moved_id"))
+    .values(balance=bindparam("moved_balance"))
+)
+_POSTING_ROWS = insert(_POSTINGS)
+
+
+async def _write_on_sqlite(
+    session: AsyncSession, entry: JournalEntry, lines: list[Line], balances: dict[int, Decimal]
+) -> int:
+    """The entry, then an ``executemany`` each for the balances and the postings:
+    SQLite has neither a data-modifying ``WITH`` nor arrays."""
+    entry_id = await session.scalar(
+        _ENTRY_ROW, {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+    )
     await session.execute(
         _MOVE_BALANCE,
         [{"moved_id": key, "moved_balance": balance} for key, balance in balances.items()],
     )
-    await session.execute(insert(_POSTINGS), postings)
+    await session.execute(
+        _POSTING_ROWS,
+        [
+            {
+                "entry_id": entry_id,
+                "account_id": line.account.id,
+                "kind": line.kind,
+                "currency": line.account.currency,
+                "amount": line.amount,
+                "balance_after": balances[line.account.id],  # type: ignore[index]
+                "value_date": entry.value_date,
+                "posted_at": entry.created_at,
+            }
+            for line in lines
+        ],
+    )
+    return entry_id  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
