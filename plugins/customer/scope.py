@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+import enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select, true
 
 from core.authorization import Principal
-from core.columns import utcnow
+from core.columns import UTCDateTime, utcnow
 from plugins.customer.models import Customer, CustomerShare
 
 
-def shared_with(user_id: int) -> ColumnElement[bool]:
-    """Customers shared with the user, while the share lasts."""
+class Reach(enum.Enum):
+    """The shape of a data scope, shared by every principal whose own customers
+    are found the same way."""
+
+    EVERY_CUSTOMER = "every customer"
+    PORTFOLIO = "portfolio"
+    BRANCH = "branch"
+
+
+def shared_with(user_id: Any, now: Any = None) -> ColumnElement[bool]:
+    """Customers shared with the user, while the share lasts (at ``now``, by default
+    the present moment)."""
     return exists(
         select(CustomerShare.id).where(
             CustomerShare.customer_id == Customer.id,
             CustomerShare.shared_with_id == user_id,
             CustomerShare.revoked_at.is_(None),  # type: ignore[union-attr]
-            CustomerShare.expires_at > utcnow(),
+            CustomerShare.expires_at > (utcnow() if now is None else now),
         )
     )
+
+
+def _reachable(reach: Reach, owner: Any, viewer: Any, now: Any = None) -> ColumnElement[bool]:
+    if reach is Reach.EVERY_CUSTOMER:
+        return true()
+    managed = Customer.relationship_manager_id if reach is Reach.PORTFOLIO else Customer.branch_id
+    return or_(managed == owner, shared_with(viewer, now))
+
+
+def reach_of(principal: Principal) -> tuple[Reach, dict[str, Any]]:
+    """The principal's reach, and the values :func:`in_reach` takes for it."""
+    scope = principal.scope
+    if scope.is_everything:
+        return Reach.EVERY_CUSTOMER, {}
+    if scope.portfolio_of is not None:
+        reach, owner = Reach.PORTFOLIO, scope.portfolio_of
+    else:
+        reach, owner = Reach.BRANCH, scope.branch_id
+    return reach, {"scope_owner": owner, "scope_viewer": principal.user_id}
 
 
 def in_scope(principal: Principal) -> ColumnElement[bool]:
@@ -28,14 +60,20 @@ def in_scope(principal: Principal) -> ColumnElement[bool]:
     manager the customers they manage. Anyone also sees the customers shared
     with them. Out-of-scope customers must look exactly like missing ones.
     """
-    scope = principal.scope
-    if scope.is_everything:
-        return true()
-    if scope.portfolio_of is not None:
-        own = Customer.relationship_manager_id == scope.portfolio_of
-    else:
-        own = Customer.branch_id == scope.branch_id
-    return or_(own, shared_with(principal.user_id))
+    reach, values = reach_of(principal)
+    return _reachable(reach, values.get("scope_owner"), principal.user_id)
+
+
+def in_reach(reach: Reach) -> ColumnElement[bool]:
+    """:func:`in_scope` for every principal of one ``reach``, who it is given as
+    parameters (:func:`reach_of`): for a statement built once and run on every
+    request."""
+    return _reachable(
+        reach,
+        bindparam("scope_owner"),
+        bindparam("scope_viewer"),
+        bindparam("scope_now", callable_=utcnow, type_=UTCDateTime()),
+    )
 
 
 def can_reach(principal: Principal, customer: Customer, shared: bool) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal
@@ -23,9 +23,26 @@ from core.columns import utcnow
 from core.db import insert_for
 from core.sequences import next_number
 from plugins.customer.models import Customer
-from plugins.customer.scope import in_scope
+from plugins.customer.scope import Reach, in_reach, reach_of
 from plugins.finance.models import Account, InternalAccount
 from plugins.finance.numbers import ACCOUNT_SEQUENCE, format_account_no
+
+_LOCK = (
+    select(Account)
+    .where(
+        Account.id.in_(bindparam("ids", expanding=True)),  # type: ignore[union-attr]
+        Account.customer_id.is_not(None),  # type: ignore[union-attr]
+    )
+    .order_by(Account.id)
+    .with_for_update(of=Account)  # type: ignore[arg-type]
+    .execution_options(populate_existing=True)
+)
+_LOCK_IN_REACH = {
+    reach: _LOCK.join(Customer, Customer.id == Account.customer_id).where(in_reach(reach))  # type: ignore[arg-type]
+    for reach in Reach
+}
+"""Built once, for each shape of data scope: every money movement locks its
+accounts (see ``core.db`` on hot statements)."""
 
 
 async def lock_customer_accounts(
@@ -33,19 +50,13 @@ async def lock_customer_accounts(
 ) -> dict[int, Account]:
     """The customer accounts ``ids`` that the principal may reach (any, for the
     batch: ``principal`` None), locked, by id."""
-    statement = (
-        select(Account)
-        .where(Account.id.in_([i for i in ids if i is not None]))  # type: ignore[union-attr]
-        .where(Account.customer_id.is_not(None))  # type: ignore[union-attr]
-        .order_by(Account.id)
-        .with_for_update(of=Account)  # type: ignore[arg-type]
-        .execution_options(populate_existing=True)
-    )
-    if principal is not None:
-        statement = statement.join(Customer, Customer.id == Account.customer_id).where(
-            in_scope(principal)
-        )
-    return {account.id: account for account in await session.scalars(statement)}  # type: ignore[misc]
+    wanted = {"ids": [i for i in ids if i is not None]}
+    if principal is None:
+        locked = await session.scalars(_LOCK, wanted)
+    else:
+        reach, values = reach_of(principal)
+        locked = await session.scalars(_LOCK_IN_REACH[reach], wanted | values)
+    return {account.id: account for account in locked}  # type: ignore[misc]
 
 
 async def lock_internal_account(

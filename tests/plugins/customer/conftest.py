@@ -271,3 +271,20 @@ def holdings(runtime: Runtime) -> Iterator[Holdings]:
     runtime.plugins.manager.register(plugin, name="test-holdings")
     yield plugin
     runtime.plugins.manager.unregister(plugin)
+
+
+@pytest.fixture
+async def trio(bank: Bank) -> dict[str, dict[str, Any]]:
+    """The three customers, by name."""
+    managed = await bank.register(
+        name="managed",
+        idNumber="110101199003071233",
+        phone="13812345678",
+        email="xiaoming@example.com",
+    )
+    await bank.assign(managed, "bj.rm")
+    return {
+        "managed": managed,
+        "unmanaged": await bank.register(name="unmanaged"),
+        "shanghai": await bank.register(name="shanghai", branchCode=SH),
+    }

@@ -17,7 +17,6 @@ from tests.plugins.customer.conftest import (
     CUSTOMER,
     CUSTOMERS,
     NODE,
-    SH,
     Bank,
     error_codes,
     global_id,
@@ -59,23 +58,6 @@ query($search: String) {
   customers(filter: {search: $search}) { edges { node { idNumber phone email birthDate } } }
 }
 """
-
-
-@pytest.fixture
-async def trio(bank: Bank) -> dict[str, dict[str, Any]]:
-    """The three customers, by name."""
-    managed = await bank.register(
-        name="managed",
-        idNumber="110101199003071233",
-        phone="13812345678",
-        email="xiaoming@example.com",
-    )
-    await bank.assign(managed, "bj.rm")
-    return {
-        "managed": managed,
-        "unmanaged": await bank.register(name="unmanaged"),
-        "shanghai": await bank.register(name="shanghai", branchCode=SH),
-    }
 
 
 async def found_by_customer(caller, customer) -> bool:
