@@ -247,6 +247,33 @@ class Plan:
         return self.today - timedelta(days=(self.transactions - round_) * DAYS_BETWEEN_TRANSACTIONS)
 
 
+async def upgrade(url: str) -> date:
+    """Bring the database at ``url`` to the latest migrations (what ``crm db
+    upgrade`` does); the bank's business day."""
+    runtime = Runtime.create(load_settings(database_url=url))
+    try:
+        await migrations.upgrade(runtime.database, runtime.plugins)
+        return runtime.settings.today()
+    finally:
+        await runtime.close()
+
+
+async def prepare(
+    target: str | Path, customers: int, *, reuse: bool, seed: int = 2024
+) -> tuple[str, Built | None]:
+    """The bank a benchmark runs on, and its URL: the one already at ``target``
+    (``reuse``), brought up to the latest migrations, or one built anew there,
+    whose table is printed."""
+    url = database_url(target)
+    if reuse:
+        await upgrade(url)
+        return url, None
+    print(f"building a bank of {customers:,} customers")
+    built = await build(target, customers, seed=seed)
+    print(built.table())
+    return url, built
+
+
 async def build(
     target: str | Path,
     customers: int,
@@ -261,13 +288,8 @@ async def build(
     built = Built(url=url, customers=customers)
     watch = Stopwatch(built)
     await fresh_database(url)
-    runtime = Runtime.create(load_settings(database_url=url))
-    try:
-        with watch.step("migrations"):
-            await migrations.upgrade(runtime.database, runtime.plugins)
-        today = runtime.settings.today()
-    finally:
-        await runtime.close()
+    with watch.step("migrations"):
+        today = await upgrade(url)
     plan = Plan(
         customers,
         seed,

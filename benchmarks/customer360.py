@@ -474,13 +474,9 @@ async def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         target = options.db or str(Path(folder) / "bank.db")
-        if options.reuse and options.db:
-            url, built = bank.database_url(target), None
-        else:
-            print(f"building a bank of {options.customers:,} customers")
-            built = await bank.build(target, options.customers, seed=options.seed)
-            print(built.table())
-            url = built.url
+        url, built = await bank.prepare(
+            target, options.customers, reuse=options.reuse and bool(options.db), seed=options.seed
+        )
         backend = make_url(url).get_backend_name()
         runtime = Runtime.create(load_settings(database_url=url, secret_key=SECRET, **UNLIMITED))
         try:

@@ -677,12 +677,9 @@ async def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         target = options.db or str(Path(folder) / "bank.db")
-        url = bank.database_url(target)
-        built = None
-        if not (options.reuse and options.db):
-            print(f"building a bank of {options.customers:,} customers")
-            built = await bank.build(target, options.customers, seed=options.seed)
-            print(built.table())
+        url, built = await bank.prepare(
+            target, options.customers, reuse=options.reuse and bool(options.db), seed=options.seed
+        )
         backend = make_url(url).get_backend_name()
         day = load_settings(database_url=url).today() - timedelta(days=1)
         engine = create_async_engine(url)

@@ -84,10 +84,9 @@ async def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         target = options.db or str(Path(folder) / "bank.db")
-        if options.reuse and options.db:
-            url = bank.database_url(target)
-        else:
-            url = (await bank.build(target, options.customers)).url
+        url, _ = await bank.prepare(
+            target, options.customers, reuse=options.reuse and bool(options.db)
+        )
         headers = await token_for(url)
         env = server_environment(url)
         env.pop("CRM_PLUGINS", None)  # every installed plugin

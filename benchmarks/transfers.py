@@ -689,13 +689,9 @@ async def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         target = options.db or str(Path(folder) / "bank.db")
-        if options.reuse and options.db:
-            url, built = bank.database_url(target), None
-        else:
-            print(f"building a bank of {options.customers:,} customers")
-            built = await bank.build(target, options.customers, seed=options.seed)
-            print(built.table())
-            url = built.url
+        url, _ = await bank.prepare(
+            target, options.customers, reuse=options.reuse and bool(options.db), seed=options.seed
+        )
         result = await measure(options, url, Path(folder))
     print(table(result))
     write_figures(
