@@ -36,8 +36,7 @@ import cProfile
 import pstats
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,9 +46,10 @@ import httpx
 import orjson
 from figures import RESULTS, write_figures
 from server import SECRET, UNLIMITED, served, sign_in
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
+from statements import StatementCounter
 from timing import summary, timed_in_turn
 
 from core.app import create_app, settle_garbage_collector
@@ -243,26 +243,6 @@ def contents(body: dict[str, Any]) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- measuring
-
-
-class StatementCounter:
-    """Counts the statements an engine sends (BEGIN and PRAGMA aside), as tests do."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            self.count += 1
-
-    @contextmanager
-    def on(self, engine: Engine) -> Iterator[StatementCounter]:
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self)
-        try:
-            yield self
-        finally:
-            event.remove(engine, "before_cursor_execute", self)
 
 
 def asker(

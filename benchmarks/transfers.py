@@ -62,7 +62,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +72,10 @@ from cpu import CpuMeter
 from customer360 import package_of
 from figures import RESULTS, write_figures
 from server import SECRET, UNLIMITED, served, sign_in
-from sqlalchemy import bindparam, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from statements import StatementCounter
 from timing import summary
 
 from core.app import create_app
@@ -299,26 +299,6 @@ async def invariants(
 # ---------------------------------------------------------------- statements, profile
 
 
-class StatementCounter:
-    """The statements an engine sends (BEGIN and PRAGMA aside), as the tests count them."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            self.statements.append(" ".join(statement.split())[:120])
-
-    @contextmanager
-    def on(self, engine: Engine) -> Any:
-        self.statements = []
-        event.listen(engine, "before_cursor_execute", self)
-        try:
-            yield self
-        finally:
-            event.remove(engine, "before_cursor_execute", self)
-
-
 def own_time_by_package(counted: cProfile.Profile, transfers: int) -> str:
     """cProfile's own time summed by library (or the project's package), as a table."""
     own: Counter[str] = Counter()
@@ -360,7 +340,7 @@ async def in_process(
             await one()
         with counter.on(runtime.database.engine.sync_engine):
             await one()
-        statements = counter.statements
+        statements = [statement[:120] for statement in counter.statements]
         times = []
         cpu_started = time.process_time()
         for _ in range(ONE_AT_A_TIME):
