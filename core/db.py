@@ -38,7 +38,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from core.database_errors import DatabaseBusy
 from core.errors import BusinessError
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+LOCK_WAIT_MS = 15_000
+"""How long a transaction waits for a lock before it gives up with the
+retryable ``DATABASE_BUSY``: SQLite's write lock (its busy timeout, and the
+turn before it), or a row or table lock on PostgreSQL (``lock_timeout``). A
+session left holding a lock (a stuck client, an operator's open transaction)
+then costs the requests behind it an answer they can retry, not a connection
+each held until the pool runs dry."""
 CONNECT_TIMEOUT_SECONDS = 5
 """How long opening a PostgreSQL connection may take: a database that does not
 answer fails the request in this time instead of holding it (asyncpg's own
@@ -59,7 +65,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -114,7 +120,7 @@ class SerializedSession(AsyncSession):
         if self._write_turns is None or self._has_turn:
             return
         try:
-            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            async with asyncio.timeout(LOCK_WAIT_MS / 1000):
                 await self._write_turns.acquire()
         except TimeoutError:
             raise DatabaseBusy() from None
@@ -177,7 +183,10 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
-                connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+                connect_args={
+                    "timeout": CONNECT_TIMEOUT_SECONDS,
+                    "server_settings": {"lock_timeout": str(LOCK_WAIT_MS)},
+                },
             )
             read_options = {
                 _MODE: Mode.READ,

@@ -86,7 +86,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.app import READINESS_TIMEOUT_SECONDS
-from core.db import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS, Mode
+from core.db import CONNECT_TIMEOUT_SECONDS, LOCK_WAIT_MS, Mode
 from core.runtime import Runtime
 from core.settings import load_settings
 from plugins.finance.movements import TRANSFER
@@ -109,7 +109,7 @@ KEY_PREFIX = "outage-"
 
 def default_bound(url: str) -> float:
     if make_url(url).get_backend_name() == "sqlite":
-        return 2 * SQLITE_BUSY_TIMEOUT_MS / 1000 + MARGIN_SECONDS
+        return 2 * LOCK_WAIT_MS / 1000 + MARGIN_SECONDS
     return CONNECT_TIMEOUT_SECONDS + MARGIN_SECONDS
 
 

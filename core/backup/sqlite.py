@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from core.backup.contents import Contents, describe
 from core.backup.errors import BackupError
-from core.db import SQLITE_BUSY_TIMEOUT_MS, Database
+from core.db import LOCK_WAIT_MS, Database
 
 
 def database_file(database: Database) -> Path:
@@ -50,8 +50,8 @@ def _copy(source_path: Path, target_path: Path, journal_mode: str) -> None:
     """Copy one database file to another; the copy is left in ``journal_mode``
     (it takes the source's otherwise): DELETE for a dump that stands alone as one
     file, WAL for a database the application will use."""
-    source = sqlite3.connect(source_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-    target = sqlite3.connect(target_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    source = sqlite3.connect(source_path, timeout=LOCK_WAIT_MS / 1000)
+    target = sqlite3.connect(target_path, timeout=LOCK_WAIT_MS / 1000)
     try:
         source.execute("PRAGMA query_only=ON")
         source.backup(target, pages=-1)

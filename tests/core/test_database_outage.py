@@ -214,7 +214,7 @@ async def test_a_sqlite_database_locked_by_another_process_is_busy(
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO account VALUES (1)")  # holds the lock until it ends
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db, "LOCK_WAIT_MS", 200)
     database = Database(make_url(f"sqlite+aiosqlite:///{path}"))
     try:
         with pytest.raises(OperationalError) as locked:

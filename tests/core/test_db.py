@@ -150,7 +150,7 @@ async def test_a_writer_waiting_too_long_for_its_turn_is_told_to_retry(
 ) -> None:
     if not runtime.database.is_sqlite:
         pytest.skip("the write-turn queue is SQLite's")
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(db, "LOCK_WAIT_MS", 50)
     async with runtime.database.transaction(Mode.WRITE) as holder:
         await holder.execute(select(1))
         with pytest.raises(DatabaseBusy) as refused:
