@@ -42,11 +42,13 @@ def _reachable(reach: Reach, owner: Any, viewer: Any, now: Any = None) -> Column
 
 
 def reach_of(principal: Principal) -> tuple[Reach, dict[str, Any]]:
-    """The principal's reach, and the values :func:`in_reach` takes for it."""
+    """The principal's reach, and who they are in it: the values :func:`in_reach`
+    takes (``scope_owner``, the branch or manager whose customers are their own;
+    ``scope_viewer``, whom shares name)."""
     scope = principal.scope
     if scope.is_everything:
-        return Reach.EVERY_CUSTOMER, {}
-    if scope.portfolio_of is not None:
+        reach, owner = Reach.EVERY_CUSTOMER, None
+    elif scope.portfolio_of is not None:
         reach, owner = Reach.PORTFOLIO, scope.portfolio_of
     else:
         reach, owner = Reach.BRANCH, scope.branch_id
@@ -60,8 +62,8 @@ def in_scope(principal: Principal) -> ColumnElement[bool]:
     manager the customers they manage. Anyone also sees the customers shared
     with them. Out-of-scope customers must look exactly like missing ones.
     """
-    reach, values = reach_of(principal)
-    return _reachable(reach, values.get("scope_owner"), principal.user_id)
+    reach, who = reach_of(principal)
+    return _reachable(reach, who["scope_owner"], who["scope_viewer"])
 
 
 def in_reach(reach: Reach) -> ColumnElement[bool]:
