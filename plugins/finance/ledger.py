@@ -68,12 +68,23 @@ async def post_entry(
         kind=kind, value_date=value_date, memo=memo, created_by=by, reverses_id=reverses_id
     )
     balances: dict[int, Decimal] = {}
+    rows: list[dict[str, Any]] = []
     for line in lines:
-        balance = line.account.balance + line.amount
-        set_committed_value(line.account, "balance", balance)
-        balances[line.account.id] = balance  # type: ignore[index]
+        account = line.account
+        balance = account.balance + line.amount
+        set_committed_value(account, "balance", balance)
+        balances[account.id] = balance  # type: ignore[index]
+        rows.append(
+            {
+                "account_id": account.id,
+                "kind": line.kind,
+                "currency": account.currency,
+                "amount": line.amount,
+                "balance_after": balance,
+            }
+        )
     write = _write_on_postgresql if session.bind.dialect.name == "postgresql" else _write_on_sqlite
-    entry.id = await write(session, entry, lines, balances)
+    entry.id = await write(session, entry, rows, balances)
     make_transient_to_detached(entry)
     session.add(entry)
     return entry
@@ -143,7 +154,10 @@ the entry's id back."""
 
 
 async def _write_on_postgresql(
-    session: AsyncSession, entry: JournalEntry, lines: list[Line], balances: dict[int, Decimal]
+    session: AsyncSession,
+    entry: JournalEntry,
+    rows: list[dict[str, Any]],
+    balances: dict[int, Decimal],
 ) -> int:
     return await session.scalar(  # type: ignore[return-value]
         _POST,
@@ -151,11 +165,7 @@ async def _write_on_postgresql(
             **{f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS},
             "rows_moved_id": list(balances),
             "rows_moved_balance": list(balances.values()),
-            "rows_account_id": [line.account.id for line in lines],
-            "rows_kind": [line.kind for line in lines],
-            "rows_currency": [line.account.currency for line in lines],
-            "rows_amount": [line.amount for line in lines],
-            "rows_balance_after": [balances[line.account.id] for line in lines],  # type: ignore[index]
+            **{f"rows_{name}": [row[name] for row in rows] for name in _POSTED},
         },
     )
 
@@ -170,7 +180,10 @@ _POSTING_ROWS = insert(_POSTINGS)
 
 
 async def _write_on_sqlite(
-    session: AsyncSession, entry: JournalEntry, lines: list[Line], balances: dict[int, Decimal]
+    session: AsyncSession,
+    entry: JournalEntry,
+    rows: list[dict[str, Any]],
+    balances: dict[int, Decimal],
 ) -> int:
     """The entry, then an ``executemany`` each for the balances and the postings:
     SQLite has neither a data-modifying ``WITH`` nor arrays."""
@@ -185,16 +198,12 @@ async def _write_on_sqlite(
         _POSTING_ROWS,
         [
             {
+                **row,
                 "entry_id": entry_id,
-                "account_id": line.account.id,
-                "kind": line.kind,
-                "currency": line.account.currency,
-                "amount": line.amount,
-                "balance_after": balances[line.account.id],  # type: ignore[index]
                 "value_date": entry.value_date,
                 "posted_at": entry.created_at,
             }
-            for line in lines
+            for row in rows
         ],
     )
     return entry_id  # type: ignore[return-value]
