@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from core.database_errors import DatabaseBusy
 from core.errors import BusinessError
+from core.tcp_keepalive import KeptAliveConnection
 
 LOCK_WAIT_MS = 15_000
 """How long a transaction waits for a lock before it gives up with the
@@ -176,7 +177,8 @@ class Database:
             # pool_pre_ping: a connection checked out of the pool is tested first
             # and replaced if the database went away meanwhile; a connection lost
             # in the middle of a statement invalidates the whole pool. Either way
-            # the pool recovers by itself once the database is back.
+            # the pool recovers by itself once the database is back; one that
+            # vanished without a word is noticed by TCP keep-alive (core.tcp_keepalive).
             self.engine = create_async_engine(
                 url,
                 echo=echo,
@@ -184,6 +186,7 @@ class Database:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 connect_args={
+                    "connection_class": KeptAliveConnection,
                     "timeout": CONNECT_TIMEOUT_SECONDS,
                     "server_settings": {"lock_timeout": str(LOCK_WAIT_MS)},
                 },
