@@ -154,11 +154,15 @@ async def flush_or_refuse(session: AsyncSession, refusal: BusinessError) -> None
         raise refusal from None
 
 
+INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+"""Each database's ``INSERT``, by dialect name: the one that offers
+``on_conflict_do_nothing`` / ``on_conflict_do_update`` (an atomic upsert). A hot
+upsert is built once from each of them."""
+
+
 def insert_for(session: AsyncSession, model: Any) -> Any:
-    """An ``INSERT`` for ``model`` in the session's dialect, so that it offers
-    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (an atomic upsert)."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    return insert(model)
+    """An ``INSERT`` for ``model`` in the session's dialect (:data:`INSERTS`)."""
+    return INSERTS[session.bind.dialect.name](model)
 
 
 class Database:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.columns import utcnow
+from core.db import INSERTS
 from core.errors import BusinessError
 from core.validation import has_control_characters
 from plugins.finance.models import IDEMPOTENCY_KEY_MAX, IdempotencyKey
@@ -58,7 +58,7 @@ def _claim(insert: Any) -> Any:
     )
 
 
-_CLAIM = {"postgresql": _claim(postgresql.insert), "sqlite": _claim(sqlite.insert)}
+_CLAIM = {dialect: _claim(insert) for dialect, insert in INSERTS.items()}
 _RECORD = (
     update(_KEYS)
     .where(_KEYS.c.key == bindparam("claimed_key"))
