@@ -71,6 +71,7 @@ import httpx
 from cpu import CpuMeter
 from customer360 import package_of
 from figures import RESULTS, write_figures
+from ledger_checks import BROKEN_RUNS_AMONG, LAST_BALANCE_DRIFTS, NEGATIVE
 from server import SECRET, UNLIMITED, served, sign_in
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
@@ -215,21 +216,6 @@ MARKS = text(
     "SELECT (SELECT coalesce(max(id), 0) FROM finance_journal_entry),"
     " (SELECT coalesce(max(seq), 0) FROM security_audit_record)"
 )
-LAST_BALANCE_DRIFTS = text(
-    "SELECT count(*) FROM finance_account a WHERE EXISTS"
-    " (SELECT 1 FROM finance_posting p WHERE p.account_id = a.id)"
-    " AND a.balance != (SELECT p.balance_after FROM finance_posting p"
-    " WHERE p.account_id = a.id ORDER BY p.id DESC LIMIT 1)"
-)
-BROKEN_RUNS = text(
-    "SELECT count(*) FROM (SELECT amount, balance_after,"
-    " lag(balance_after) OVER (PARTITION BY account_id ORDER BY id) AS previous"
-    " FROM finance_posting WHERE account_id IN :pool) x"
-    " WHERE previous IS NOT NULL AND balance_after != previous + amount"
-).bindparams(bindparam("pool", expanding=True))
-NEGATIVE = text(
-    "SELECT count(*) FROM finance_account WHERE customer_id IS NOT NULL AND balance < 0"
-)
 NEW_TRANSFERS = text(
     "SELECT count(*), coalesce(sum(CASE WHEN n = 2 THEN 0 ELSE 1 END), 0) FROM"
     " (SELECT e.id, (SELECT count(*) FROM finance_posting p WHERE p.entry_id = e.id) AS n"
@@ -267,7 +253,7 @@ async def invariants(
         connection = await session.connection()
         pool_total = int(await connection.scalar(POOL_TOTAL, {"pool": pool}))
         last_drifts = await connection.scalar(LAST_BALANCE_DRIFTS)
-        broken = await connection.scalar(BROKEN_RUNS, {"pool": pool})
+        broken = await connection.scalar(BROKEN_RUNS_AMONG, {"accounts": pool})
         negative = await connection.scalar(NEGATIVE)
         entries, lopsided = (await connection.execute(NEW_TRANSFERS, {"entry": was.entry})).one()
         keys = await connection.scalar(NEW_KEYS, {"entry": was.entry})

@@ -26,6 +26,7 @@ if str(BENCHMARKS) not in sys.path:
 
 import bank  # noqa: E402
 from figures import write_figures  # noqa: E402
+from ledger_checks import BROKEN_RUNS, LAST_BALANCE_DRIFTS, NEGATIVE  # noqa: E402
 from server import Server, served, sign_in  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -173,22 +174,6 @@ async def small_bank(
     return SmallBank(
         built.url, [row.id for row in rows], sum((row.balance for row in rows), Decimal(0))
     )
-
-
-NEGATIVE = text(
-    "SELECT count(*) FROM finance_account WHERE customer_id IS NOT NULL AND balance < 0"
-)
-LAST_BALANCE_DRIFTS = text(
-    "SELECT count(*) FROM finance_account a WHERE EXISTS"
-    " (SELECT 1 FROM finance_posting p WHERE p.account_id = a.id)"
-    " AND a.balance != (SELECT p.balance_after FROM finance_posting p"
-    " WHERE p.account_id = a.id ORDER BY p.id DESC LIMIT 1)"
-)
-BROKEN_RUNS = text(
-    "SELECT count(*) FROM (SELECT amount, balance_after,"
-    " lag(balance_after) OVER (PARTITION BY account_id ORDER BY id) AS previous"
-    " FROM finance_posting) x WHERE previous IS NOT NULL AND balance_after != previous + amount"
-)
 
 
 async def invariants(the_bank: SmallBank) -> dict[str, dict[str, Any]]:
