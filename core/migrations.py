@@ -84,7 +84,8 @@ async def new_revision(
     database: Database, registry: PluginRegistry, plugin: str, message: str
 ) -> str:
     """Write a revision for ``plugin`` from the difference between its models and the
-    database (which must be upgraded first); returns the new file's path."""
+    database (which must be upgraded first), its own tables only; returns the new
+    file's path."""
     config = alembic_config(registry)
     info = registry.installed[plugin]
     folder = info.module.crm_migrations()
@@ -93,6 +94,7 @@ async def new_revision(
 
     def write(connection: Connection) -> str:
         config.attributes["connection"] = connection
+        config.attributes["tables_of"] = plugin
         revision = command.revision(
             config,
             message=message,

@@ -21,12 +21,26 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_object(
+    object_: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """When a plugin's revision is written, only that plugin's tables (each named
+    ``<plugin>_...``) are compared, so that a difference in another plugin's or
+    the kernel's tables does not slip into its branch."""
+    owner = context.config.attributes.get("tables_of")
+    if owner is None:
+        return True
+    table = name if type_ == "table" else getattr(getattr(object_, "table", None), "name", None)
+    return table is None or table.startswith(f"{owner}_")
+
+
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     render_item=render_item,
+    include_object=include_object,
     compare_type=True,
 )
 with context.begin_transaction():
