@@ -37,6 +37,12 @@ updates, as every mutation of the CRM appends to the one audit chain). The
 ratio is the CRM's transfers per second over pgbench's transactions per
 second.
 
+Beside it, right after each level's transfers, the same clients ask the
+lightest signed-in question, ``{ me { username } }``, for the same time: the
+rate the same server answers requests at before any money moves (the token
+checked, one transaction, GraphQL over HTTP), so that the table shows how much
+of the distance to pgbench is the stack and how much the transfer.
+
 Before the levels, a few transfers in-process (through the Starlette app over
 httpx's ASGI transport) count the SQL statements of one transfer; ``--profile``
 also profiles ``--profile-transfers`` of them with pyinstrument (not a
@@ -96,6 +102,8 @@ mutation($input: TransferInput!) {
   transfer(input: $input) { transfer { id } errors { code } }
 }
 """
+LIGHTEST = {"query": "{ me { username } }"}
+"""The lightest question a signed-in client can ask."""
 
 
 def global_id(type_name: str, key: int) -> str:
@@ -204,6 +212,24 @@ async def run_level(
         )
     )
     return tally, time.perf_counter() - started
+
+
+async def lightest_per_second(
+    http: httpx.AsyncClient, tokens: list[dict[str, str]], clients: int, seconds: float
+) -> float:
+    """``clients`` clients asking :data:`LIGHTEST` for ``seconds``: answers per second."""
+    answered = 0
+    until = time.perf_counter() + seconds
+
+    async def ask(headers: dict[str, str]) -> None:
+        nonlocal answered
+        while time.perf_counter() < until:
+            response = await http.post("/graphql", json=LIGHTEST, headers=headers)
+            answered += response.status_code == 200 and "errors" not in response.json()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(ask(tokens[i]) for i in range(clients)))
+    return answered / (time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- the invariants
@@ -528,6 +554,9 @@ async def measure(options: argparse.Namespace, url: str, folder: Path) -> dict[s
                     "cpu_ms_per_transfer": per(cpu, tally.committed),
                     "backends_doing": meter.backends_doing(),
                 }
+                level["lightest_per_second"] = round(
+                    await lightest_per_second(http, tokens, clients, options.seconds), 1
+                )
                 if floor:
                     level["pgbench_load_before"] = uptime()
                     meter = CpuMeter(monitor, make_url(PGBENCH_URL).database, None)
@@ -543,6 +572,9 @@ async def measure(options: argparse.Namespace, url: str, folder: Path) -> dict[s
                     level["pgbench"]["backends_doing"] = meter.backends_doing()
                     tps = level["pgbench"]["tps"]
                     level["ratio"] = round(level["transfers_per_second"] / tps, 3) if tps else None
+                    level["lightest_ratio"] = (
+                        round(level["lightest_per_second"] / tps, 3) if tps else None
+                    )
                 levels.append(level)
                 print(row(level))
         async with engine.connect() as connection:
@@ -575,7 +607,7 @@ def per(cpu: dict[str, float], done: int) -> dict[str, float]:
 HEADER = (
     f"{'clients':>7}{'transfers/s':>13}{'med ms':>8}{'p95 ms':>8}{'refused':>9}{'failed':>8}"
     f"{'locked':>8}{'invariants':>12}{'pgbench tps':>13}{'med ms':>8}{'p95 ms':>8}{'×':>7}"
-    f"{'load':>17}"
+    f"{'me/s':>8}{'× me':>7}{'load':>17}"
 )
 
 
@@ -588,7 +620,8 @@ def row(level: dict[str, Any]) -> str:
         f"{level['database_is_locked']:>8}"
         f"{'kept' if level['invariants_kept'] else 'BROKEN':>12}"
         f"{floor.get('tps', '-'):>13}{floor.get('median_ms', '-'):>8}{floor.get('p95_ms', '-'):>8}"
-        f"{level.get('ratio', '-'):>7}{level['load_before']:>17}"
+        f"{level.get('ratio', '-'):>7}{level['lightest_per_second']:>8}"
+        f"{level.get('lightest_ratio', '-'):>7}{level['load_before']:>17}"
     )
 
 
@@ -624,7 +657,8 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines) + (
         f"\n({result['database']}, {result['workers']} worker(s), pool of {result['pool']}"
         f" accounts; one transfer: {result['in_process']['statements']} SQL statements;"
-        " × = transfers/s over pgbench tps; load = 1, 5, 15-minute load before the level)"
+        " × = transfers/s over pgbench tps; me/s = the lightest signed-in request's rate,"
+        " × me its ratio to pgbench; load = 1, 5, 15-minute load before the level)"
     )
 
 
