@@ -9,8 +9,11 @@ always 1 on SQLite: a SQLite write waits for its turn in a first-come,
 first-served queue that lives in the process, ``core.db.SerializedSession``,
 and between processes only SQLite's busy timeout, which is no queue, would
 order them) and, for each number of clients, runs that many HTTP clients at
-once for ``--seconds``. Each client signs in as the head-office ``admin`` with
-a token of its own and transfers 0.01 to 10.00 CNY between two random accounts
+once for ``--seconds`` (aiohttp's, in this one process: the load generator
+shares the two cores with the server and the database, and httpx's client
+cost four to ten times the processor per request, more the more clients).
+Each client signs in as the head-office ``admin`` with a token of its own and
+transfers 0.01 to 10.00 CNY between two random accounts
 of a pool of ``--pool`` customer accounts (small: contended), with a fresh
 idempotency key each time. It counts:
 
@@ -72,8 +75,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import bank
 import httpx
+import orjson
 from cpu import CpuMeter
 from customer360 import package_of
 from figures import RESULTS, write_figures
@@ -154,13 +159,13 @@ def transfer_body(rng: random.Random, pool: list[int]) -> dict[str, Any]:
     }
 
 
-def tally_answer(tally: Tally, response: httpx.Response, elapsed_ms: float) -> None:
-    if LOCKED in response.text:
+def tally_answer(tally: Tally, status: int, answer: bytes, elapsed_ms: float) -> None:
+    if LOCKED.encode() in answer:
         tally.locked += 1
-    if response.status_code != 200:
-        tally.failures[f"HTTP {response.status_code}"] += 1
+    if status != 200:
+        tally.failures[f"HTTP {status}"] += 1
         return
-    body = response.json()
+    body = orjson.loads(answer)
     if body.get("errors"):
         error = body["errors"][0]
         tally.failures[(error.get("extensions") or {}).get("code") or error["message"][:60]] += 1
@@ -174,7 +179,7 @@ def tally_answer(tally: Tally, response: httpx.Response, elapsed_ms: float) -> N
 
 
 async def client(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     headers: dict[str, str],
     rng: random.Random,
     pool: list[int],
@@ -186,15 +191,16 @@ async def client(
         body = transfer_body(rng, pool)
         started = time.perf_counter()
         try:
-            response = await http.post("/graphql", json=body, headers=headers)
-        except httpx.HTTPError as error:
+            async with http.post("/graphql", json=body, headers=headers) as response:
+                answer = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as error:
             tally.failures[type(error).__name__] += 1
             continue
-        tally_answer(tally, response, (time.perf_counter() - started) * 1000)
+        tally_answer(tally, response.status, answer, (time.perf_counter() - started) * 1000)
 
 
 async def run_level(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     tokens: list[dict[str, str]],
     pool: list[int],
     clients: int,
@@ -215,7 +221,7 @@ async def run_level(
 
 
 async def lightest_per_second(
-    http: httpx.AsyncClient, tokens: list[dict[str, str]], clients: int, seconds: float
+    http: aiohttp.ClientSession, tokens: list[dict[str, str]], clients: int, seconds: float
 ) -> float:
     """``clients`` clients asking :data:`LIGHTEST` for ``seconds``: answers per second."""
     answered = 0
@@ -224,8 +230,9 @@ async def lightest_per_second(
     async def ask(headers: dict[str, str]) -> None:
         nonlocal answered
         while time.perf_counter() < until:
-            response = await http.post("/graphql", json=LIGHTEST, headers=headers)
-            answered += response.status_code == 200 and "errors" not in response.json()
+            async with http.post("/graphql", json=LIGHTEST, headers=headers) as response:
+                answer = await response.read()
+            answered += response.status == 200 and b'"errors"' not in answer
 
     started = time.perf_counter()
     await asyncio.gather(*(ask(tokens[i]) for i in range(clients)))
@@ -454,6 +461,30 @@ async def pgbench(clients: int, seconds: int) -> dict[str, Any]:
     }
 
 
+async def pgbench_measured(
+    monitor: AsyncEngine | None, clients: int, seconds: float
+) -> dict[str, Any]:
+    """:func:`pgbench`, with the CPU it cost PostgreSQL and pgbench per transaction,
+    and what PostgreSQL's backends were doing meanwhile."""
+    meter = CpuMeter(monitor, make_url(PGBENCH_URL).database, None)
+    await meter.start()
+    measured = await pgbench(clients, round(seconds))
+    cpu = await meter.stop()
+    cpu["pgbench"] = cpu.pop("clients")
+    del cpu["server"]
+    return {
+        **measured,
+        "cpu_seconds": cpu,
+        "cpu_ms_per_transaction": per(cpu, measured["transactions"]),
+        "backends_doing": meter.backends_doing(),
+    }
+
+
+def ratio(rate: float, tps: float | None) -> float | None:
+    """The CRM's rate over pgbench's transactions per second."""
+    return round(rate / tps, 3) if tps else None
+
+
 def server_url() -> str:
     """The PostgreSQL server's own ``postgres`` database, where databases are made."""
     return (
@@ -516,67 +547,54 @@ async def measure(options: argparse.Namespace, url: str, folder: Path) -> dict[s
         if floor:
             await pgbench_initialise(options.scale)
         log = Path(options.log) if options.log else folder / "serve.log"
-        async with (
-            served(url, log, workers=workers) as server,
-            httpx.AsyncClient(
-                base_url=server.base,
-                timeout=TIMEOUT,
-                limits=httpx.Limits(max_connections=max(options.clients) + 4),
-            ) as http,
-        ):
-            tokens = [await sign_in(http) for _ in range(max(options.clients))]
-            await run_level(http, tokens, pool, min(8, max(options.clients)), 2, seed=0)
-            for clients in options.clients:
-                was = await before(engine, pool)
-                load = uptime()
-                locked_before = server.said().count(LOCKED)
-                meter = CpuMeter(monitor, database, server.pid)
-                await meter.start()
-                tally, wall = await run_level(
-                    http, tokens, pool, clients, options.seconds, seed=clients
-                )
-                cpu = await meter.stop()
-                locked = tally.locked + server.said().count(LOCKED) - locked_before
-                kept = await invariants(runtime, pool, was, tally)
-                level: dict[str, Any] = {
-                    "clients": clients,
-                    "load_before": load,
-                    "seconds": round(wall, 1),
-                    "committed": tally.committed,
-                    "transfers_per_second": round(tally.committed / wall, 1),
-                    **(summary(tally.latencies_ms, 1) if tally.latencies_ms else {}),
-                    "refusals": dict(tally.refusals),
-                    "failures": dict(tally.failures),
-                    "database_is_locked": locked,
-                    "invariants": kept,
-                    "invariants_kept": all(check["kept"] for check in kept.values()),
-                    "cpu_seconds": cpu,
-                    "cpu_ms_per_transfer": per(cpu, tally.committed),
-                    "backends_doing": meter.backends_doing(),
-                }
-                level["lightest_per_second"] = round(
-                    await lightest_per_second(http, tokens, clients, options.seconds), 1
-                )
-                if floor:
-                    level["pgbench_load_before"] = uptime()
-                    meter = CpuMeter(monitor, make_url(PGBENCH_URL).database, None)
+        async with served(url, log, workers=workers) as server:
+            async with httpx.AsyncClient(base_url=server.base, timeout=TIMEOUT) as signing_in:
+                tokens = [await sign_in(signing_in) for _ in range(max(options.clients))]
+            async with aiohttp.ClientSession(
+                server.base,
+                connector=aiohttp.TCPConnector(limit=max(options.clients) + 4),
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT.read),
+            ) as http:
+                await run_level(http, tokens, pool, min(8, max(options.clients)), 2, seed=0)
+                for clients in options.clients:
+                    was = await before(engine, pool)
+                    load = uptime()
+                    locked_before = server.said().count(LOCKED)
+                    meter = CpuMeter(monitor, database, server.pid)
                     await meter.start()
-                    level["pgbench"] = await pgbench(clients, round(options.seconds))
+                    tally, wall = await run_level(
+                        http, tokens, pool, clients, options.seconds, seed=clients
+                    )
                     cpu = await meter.stop()
-                    cpu["pgbench"] = cpu.pop("clients")
-                    del cpu["server"]
-                    level["pgbench"]["cpu_seconds"] = cpu
-                    level["pgbench"]["cpu_ms_per_transaction"] = per(
-                        cpu, level["pgbench"]["transactions"]
+                    locked = tally.locked + server.said().count(LOCKED) - locked_before
+                    kept = await invariants(runtime, pool, was, tally)
+                    level: dict[str, Any] = {
+                        "clients": clients,
+                        "load_before": load,
+                        "seconds": round(wall, 1),
+                        "committed": tally.committed,
+                        "transfers_per_second": round(tally.committed / wall, 1),
+                        **(summary(tally.latencies_ms, 1) if tally.latencies_ms else {}),
+                        "refusals": dict(tally.refusals),
+                        "failures": dict(tally.failures),
+                        "database_is_locked": locked,
+                        "invariants": kept,
+                        "invariants_kept": all(check["kept"] for check in kept.values()),
+                        "cpu_seconds": cpu,
+                        "cpu_ms_per_transfer": per(cpu, tally.committed),
+                        "backends_doing": meter.backends_doing(),
+                    }
+                    level["lightest_per_second"] = round(
+                        await lightest_per_second(http, tokens, clients, options.seconds), 1
                     )
-                    level["pgbench"]["backends_doing"] = meter.backends_doing()
-                    tps = level["pgbench"]["tps"]
-                    level["ratio"] = round(level["transfers_per_second"] / tps, 3) if tps else None
-                    level["lightest_ratio"] = (
-                        round(level["lightest_per_second"] / tps, 3) if tps else None
-                    )
-                levels.append(level)
-                print(row(level))
+                    if floor:
+                        level["pgbench_load_before"] = uptime()
+                        level["pgbench"] = await pgbench_measured(monitor, clients, options.seconds)
+                        tps = level["pgbench"]["tps"]
+                        level["ratio"] = ratio(level["transfers_per_second"], tps)
+                        level["lightest_ratio"] = ratio(level["lightest_per_second"], tps)
+                    levels.append(level)
+                    print(row(level))
         async with engine.connect() as connection:
             entries = await connection.scalar(text("SELECT count(*) FROM finance_journal_entry"))
     finally:
