@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from core.database_errors import DatabaseBusy
@@ -50,12 +51,52 @@ CONNECT_TIMEOUT_SECONDS = 5
 """How long opening a PostgreSQL connection may take: a database that does not
 answer fails the request in this time instead of holding it (asyncpg's own
 default is a minute)."""
+IDLE_BEFORE_PING_SECONDS = 5.0
+"""A pooled PostgreSQL connection back in the pool for longer than this is
+tested before it is handed out again (:func:`_ping_when_idle`)."""
+_RETURNED_AT = "crm_returned_at"
 _MODE = "crm_transaction_mode"
 
 
 class Mode(enum.Enum):
     READ = "read"
     WRITE = "write"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Test a pooled connection before handing it out only if it has been idle
+    for :data:`IDLE_BEFORE_PING_SECONDS`, or one the server is known to have
+    closed; one found dead is replaced, and the request never sees it.
+
+    SQLAlchemy's ``pool_pre_ping`` tests every checkout, which on asyncpg is
+    three round trips (``BEGIN``, an empty statement, ``ROLLBACK``) before
+    every request. Under load a connection comes back to work milliseconds
+    after it was returned, still known to be alive; the ones an outage or a
+    restart can have broken unnoticed are those that sat idle across it. One
+    the server ended a moment ago and the driver has not yet seen close fails
+    its statement as a lost connection, which invalidates the whole pool (the
+    retryable ``DATABASE_UNAVAILABLE``)."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():  # the server said goodbye
+            raise DisconnectionError()  # the pool connects anew, and retries
+        # A new connection has no return time: it was opened just now.
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError() from error  # the pool connects anew, and retries
+            raise
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -178,23 +219,24 @@ class Database:
             read_options: dict[str, Any] = {_MODE: Mode.READ}
             write_options: dict[str, Any] = {_MODE: Mode.WRITE}
         else:
-            # pool_pre_ping: a connection checked out of the pool is tested first
-            # and replaced if the database went away meanwhile; a connection lost
-            # in the middle of a statement invalidates the whole pool. Either way
-            # the pool recovers by itself once the database is back; one that
-            # vanished without a word is noticed by TCP keep-alive (core.tcp_keepalive).
+            # A connection idle in the pool is tested before it is handed out and
+            # replaced if the database went away meanwhile (_ping_when_idle); a
+            # connection lost in the middle of a statement invalidates the whole
+            # pool. Either way the pool recovers by itself once the database is
+            # back; one that vanished without a word is noticed by TCP keep-alive
+            # (core.tcp_keepalive).
             self.engine = create_async_engine(
                 url,
                 echo=echo,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
                 connect_args={
                     "connection_class": KeptAliveConnection,
                     "timeout": CONNECT_TIMEOUT_SECONDS,
                     "server_settings": {"lock_timeout": str(LOCK_WAIT_MS)},
                 },
             )
+            _ping_when_idle(self.engine)
             read_options = {
                 _MODE: Mode.READ,
                 "isolation_level": "REPEATABLE READ",

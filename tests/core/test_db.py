@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from core import db
 from core.authorization import Role
 from core.columns import utcnow
-from core.database_errors import DatabaseBusy
+from core.database_errors import DatabaseBusy, DatabaseUnavailable, database_failure
 from core.db import Database, Mode, SerializedSession
 from core.runtime import Runtime
 from plugins.security import services
@@ -223,3 +223,94 @@ async def test_ping_raises_when_the_database_cannot_be_reached() -> None:
 
 async def test_ping_succeeds_on_the_test_database(runtime: Runtime) -> None:
     await runtime.database.ping()
+
+
+Pinged = tuple[Database, list[int]]
+
+
+@pytest.fixture
+async def pinged(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Pinged]:
+    """A PostgreSQL database of one pooled connection, and its connection tests so far."""
+    if runtime.database.is_sqlite:
+        pytest.skip("a SQLite connection is a file handle: there is nothing to test")
+    database = Database(runtime.database.url, pool_size=1)
+    dialect = database.engine.sync_engine.dialect
+    tested: list[int] = []
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        tested.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    yield database, tested
+    await database.dispose()
+
+
+async def backend_of(database: Database) -> int:
+    async with database.transaction(Mode.READ) as session:
+        return await session.scalar(text("SELECT pg_backend_pid()"))
+
+
+async def test_a_pooled_connection_back_to_work_at_once_is_not_tested_first(
+    pinged: Pinged,
+) -> None:
+    database, tested = pinged
+
+    first = await backend_of(database)
+    again = await backend_of(database)
+
+    assert again == first
+    assert tested == []
+
+
+async def test_a_pooled_connection_idle_past_the_bound_is_tested_first(
+    pinged: Pinged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, tested = pinged
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING_SECONDS", 0.0)
+
+    first = await backend_of(database)
+    again = await backend_of(database)
+
+    assert again == first
+    assert tested == [1]
+
+
+async def test_a_pooled_connection_that_died_while_idle_is_replaced_before_it_is_used(
+    pinged: Pinged, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, _ = pinged
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING_SECONDS", 0.0)
+    first = await backend_of(database)
+    async with runtime.database.engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+
+    replaced = await backend_of(database)  # no error: the request never sees it
+
+    assert replaced != first
+
+
+async def test_a_connection_the_server_ended_moments_after_its_use_is_never_an_internal_error(
+    pinged: Pinged, runtime: Runtime
+) -> None:
+    """Replaced at once if the driver has already seen it closed; otherwise its
+    first statement is told to retry and the pool starts afresh: which one
+    depends on when the server's goodbye arrives, and both are fine."""
+    database, tested = pinged
+    first = await backend_of(database)
+    async with runtime.database.engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+
+    lost: DBAPIError | None = None
+    try:
+        await backend_of(database)  # back in the pool too briefly to be tested
+    except DBAPIError as error:
+        lost = error
+    replaced = await backend_of(database)
+
+    assert tested == []
+    assert replaced != first
+    if lost is not None:
+        assert lost.connection_invalidated
+        assert isinstance(database_failure(lost), DatabaseUnavailable)
