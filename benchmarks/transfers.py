@@ -13,9 +13,9 @@ once for ``--seconds`` (aiohttp's, in this one process: the load generator
 shares the two cores with the server and the database, and httpx's client
 cost four to ten times the processor per request, more the more clients).
 Each client signs in as the head-office ``admin`` with a token of its own and
-transfers 0.01 to 10.00 CNY between two random accounts
-of a pool of ``--pool`` customer accounts (small: contended), with a fresh
-idempotency key each time. It counts:
+transfers 0.01 to 10.00 CNY between two random accounts of a pool of
+``--pool`` customer accounts (small: contended), with a fresh idempotency key
+each time. It counts:
 
 - transfers per second (committed transfers over the level's wall time),
   median and 95th percentile latency of the committed ones;
