@@ -71,6 +71,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,25 +179,39 @@ def tally_answer(tally: Tally, status: int, answer: bytes, elapsed_ms: float) ->
     tally.entries.add(payload["transfer"]["id"])
 
 
-async def client(
+async def each_client_for(
+    clients: int, seconds: float, ask: Callable[[int], Awaitable[None]]
+) -> float:
+    """``clients`` clients at once, client ``i`` awaiting ``ask(i)`` again and
+    again for ``seconds``; the wall time it took."""
+    started = time.perf_counter()
+    until = started + seconds
+
+    async def keep_asking(i: int) -> None:
+        while time.perf_counter() < until:
+            await ask(i)
+
+    await asyncio.gather(*(keep_asking(i) for i in range(clients)))
+    return time.perf_counter() - started
+
+
+async def transfer_once(
     http: aiohttp.ClientSession,
     headers: dict[str, str],
     rng: random.Random,
     pool: list[int],
-    until: float,
     tally: Tally,
 ) -> None:
-    """Transfers one after another until ``until`` (perf_counter seconds)."""
-    while time.perf_counter() < until:
-        body = transfer_body(rng, pool)
-        started = time.perf_counter()
-        try:
-            async with http.post("/graphql", json=body, headers=headers) as response:
-                answer = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as error:
-            tally.failures[type(error).__name__] += 1
-            continue
-        tally_answer(tally, response.status, answer, (time.perf_counter() - started) * 1000)
+    """One transfer, and what came of it in ``tally``."""
+    body = transfer_body(rng, pool)
+    started = time.perf_counter()
+    try:
+        async with http.post("/graphql", json=body, headers=headers) as response:
+            answer = await response.read()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        tally.failures[type(error).__name__] += 1
+        return
+    tally_answer(tally, response.status, answer, (time.perf_counter() - started) * 1000)
 
 
 async def run_level(
@@ -207,17 +222,14 @@ async def run_level(
     seconds: float,
     seed: int,
 ) -> tuple[Tally, float]:
-    """``clients`` clients for ``seconds``; what they saw and the wall time it took."""
+    """``clients`` clients transferring for ``seconds``; what they saw and the
+    wall time it took."""
     tally = Tally()
-    started = time.perf_counter()
-    until = started + seconds
-    await asyncio.gather(
-        *(
-            client(http, tokens[i], random.Random(seed * 1000 + i), pool, until, tally)  # noqa: S311
-            for i in range(clients)
-        )
+    rngs = [random.Random(seed * 1000 + i) for i in range(clients)]  # noqa: S311
+    wall = await each_client_for(
+        clients, seconds, lambda i: transfer_once(http, tokens[i], rngs[i], pool, tally)
     )
-    return tally, time.perf_counter() - started
+    return tally, wall
 
 
 async def lightest_per_second(
@@ -225,18 +237,15 @@ async def lightest_per_second(
 ) -> float:
     """``clients`` clients asking :data:`LIGHTEST` for ``seconds``: answers per second."""
     answered = 0
-    until = time.perf_counter() + seconds
 
-    async def ask(headers: dict[str, str]) -> None:
+    async def ask(i: int) -> None:
         nonlocal answered
-        while time.perf_counter() < until:
-            async with http.post("/graphql", json=LIGHTEST, headers=headers) as response:
-                answer = await response.read()
-            answered += response.status == 200 and b'"errors"' not in answer
+        async with http.post("/graphql", json=LIGHTEST, headers=tokens[i]) as response:
+            answer = await response.read()
+        answered += response.status == 200 and b'"errors"' not in answer
 
-    started = time.perf_counter()
-    await asyncio.gather(*(ask(tokens[i]) for i in range(clients)))
-    return answered / (time.perf_counter() - started)
+    wall = await each_client_for(clients, seconds, ask)
+    return answered / wall
 
 
 # ---------------------------------------------------------------- the invariants
