@@ -24,6 +24,7 @@ from core.columns import UTCDateTime, utcnow
 from core.errors import BusinessError
 from core.money import checked_amount
 from core.plugins import PluginRegistry
+from core.row_lock import locked_row
 from core.validation import clean_text
 from plugins.customer.models import Customer
 from plugins.marketing.audience import audience_of
@@ -116,12 +117,7 @@ async def campaign_for_update(
 ) -> Campaign:
     """The campaign, locked, if ``by`` runs it: head office runs every one, a
     branch its own."""
-    campaign = await session.scalar(
-        select(Campaign)
-        .where(Campaign.id == campaign_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    campaign = await locked_row(session, Campaign, campaign_id)
     if campaign is None or (by.branch_id is not None and campaign.branch_id != by.branch_id):
         raise BusinessError(
             "CAMPAIGN_NOT_FOUND", "There is no such campaign.", ["input", "campaignId"]

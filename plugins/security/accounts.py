@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal, Role
 from core.columns import utcnow
 from core.errors import BusinessError
+from core.row_lock import locked_row
 from plugins.security.models import SignInSession, User, UserRole
 from plugins.security.passwords import hash_password, password_problem, verify_password
 from plugins.security.permissions import visible_branch
@@ -121,7 +122,7 @@ async def end_sessions(session: AsyncSession, user_id: int, keeping: str | None 
 async def _managed_user(session: AsyncSession, by: Principal, user_id: int | None) -> User:
     """The account, locked, if ``by`` manages it (head office every one, a
     branch administrator their branch's); otherwise it does not exist."""
-    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    user = await locked_row(session, User, user_id)
     scope = visible_branch(by)
     if user is None or (scope is not None and user.branch_id != scope):
         raise BusinessError("NOT_FOUND", "There is no such user.", ["input", "userId"])

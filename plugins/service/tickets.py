@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import PermissionTable, Principal
 from core.columns import utcnow
 from core.errors import BusinessError
+from core.row_lock import locked_row
 from core.settings import Settings
 from core.validation import clean_text
 from plugins.customer.contacts import staff_who_can_reach
@@ -112,12 +113,7 @@ async def ticket_for_update(
     session: AsyncSession, principal: Principal, ticket_id: int | None
 ) -> Ticket:
     """The ticket, locked, if the principal may reach it; TICKET_NOT_FOUND alike otherwise."""
-    ticket = await session.scalar(
-        select(Ticket)
-        .where(Ticket.id == ticket_id, tickets_in_scope(principal))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    ticket = await locked_row(session, Ticket, ticket_id, tickets_in_scope(principal))
     if ticket is None:
         raise BusinessError("TICKET_NOT_FOUND", "There is no such ticket.", ["input", "ticketId"])
     return ticket

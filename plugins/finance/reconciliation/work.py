@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal
 from core.columns import utcnow
 from core.errors import BusinessError
+from core.row_lock import locked_row
 from core.runtime import Runtime
 from core.validation import clean_text
 from plugins.finance.permissions import RECONCILIATION_WORK
@@ -39,10 +39,8 @@ async def work_exception(
     exception_id: int | None,
     change: Change,
 ) -> ReconciliationException:
-    found = await session.scalar(
-        select(ReconciliationException)
-        .where(ReconciliationException.id == exception_id, exceptions_in_scope(principal))
-        .with_for_update()
+    found = await locked_row(
+        session, ReconciliationException, exception_id, exceptions_in_scope(principal)
     )
     if found is None:
         raise BusinessError(

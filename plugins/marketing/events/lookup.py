@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import Principal
 from core.errors import BusinessError
+from core.row_lock import locked_row
 from plugins.marketing.events.models import EventStatus, MarketingEvent
 
 EVENT_FIELD = ["input", "eventId"]
@@ -27,12 +27,7 @@ async def event_for_update(
     """The event, locked, if ``by`` may work it: head office every one; a branch
     its own, and (``managing`` False: answering invitations) head office's too.
     Any other looks missing."""
-    event = await session.scalar(
-        select(MarketingEvent)
-        .where(MarketingEvent.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    event = await locked_row(session, MarketingEvent, event_id)
     reachable = event is not None and (
         by.branch_id is None
         or event.branch_id == by.branch_id

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authorization import PermissionTable, Principal
 from core.columns import utcnow
 from core.errors import BusinessError
 from core.money import checked_amount
+from core.row_lock import locked_row
 from core.validation import clean_text
 from plugins.customer.contact_details import contact_details
 from plugins.customer.models import CustomerKind
@@ -105,12 +105,7 @@ async def create_lead(
 
 async def lead_for_update(session: AsyncSession, by: Principal, lead_id: int | None) -> Lead:
     """The lead, locked, if ``by`` may see it; a lead out of scope is NOT_FOUND."""
-    lead = await session.scalar(
-        select(Lead)
-        .where(Lead.id == lead_id, leads_in_scope(by))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    lead = await locked_row(session, Lead, lead_id, leads_in_scope(by))
     if lead is None:
         raise BusinessError("NOT_FOUND", "There is no such lead.", ["input", "leadId"])
     return lead

@@ -24,6 +24,7 @@ from core.authorization import Principal
 from core.columns import utcnow
 from core.errors import BusinessError
 from core.money import checked_amount
+from core.row_lock import locked_row
 from core.validation import clean_text
 from plugins.customer.managers import share_customer
 from plugins.customer.models import Customer
@@ -76,12 +77,7 @@ async def referral_for_update(
     session: AsyncSession, by: Principal, referral_id: int | None
 ) -> Referral:
     """The referral, locked, if ``by`` may see it; NOT_FOUND otherwise."""
-    referral = await session.scalar(
-        select(Referral)
-        .where(Referral.id == referral_id, referrals_in_scope(by))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    referral = await locked_row(session, Referral, referral_id, referrals_in_scope(by))
     if referral is None:
         raise BusinessError("NOT_FOUND", "There is no such referral.", ["input", "referralId"])
     return referral
