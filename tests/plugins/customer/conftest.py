@@ -24,7 +24,7 @@ from plugins.customer.identity import credit_code_check_character, resident_id_c
 from plugins.customer.models import Customer, CustomerShare, CustomerTag
 from plugins.security.models import User, UserRole
 from plugins.security.passwords import hash_password
-from tests.conftest import PASSWORD, GraphQLClient, Staff
+from tests.conftest import PASSWORD, GraphQLClient, Staff, StatementCounter
 
 BJ = "BJ-001"
 SH = "SH-001"
@@ -159,6 +159,19 @@ class Bank:
         if username not in self._signed_in:
             self._signed_in[username] = await self.client.sign_in(username)
         return self._signed_in[username]
+
+    async def page_cost(
+        self, sql: StatementCounter, query: str, first: int, *, of: str = "customers"
+    ) -> tuple[int, list[Any]]:
+        """The SQL statements a branch manager's page of ``first`` costs (``query``
+        asks for the connection ``of`` and takes ``$first``), and the page's edges.
+        A page of one is asked for first, so that signing in and the first
+        compilations are not counted."""
+        caller = await self.sign_in("bj.manager")
+        await caller.data(query, {"first": 1})
+        sql.reset()
+        body = await caller.data(query, {"first": first})
+        return sql.count, body[of]["edges"]
 
     async def register(self, by: str = "admin", **changes: Any) -> dict[str, Any]:
         """Register a customer (a new identity each time unless given); the customer."""

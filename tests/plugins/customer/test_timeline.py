@@ -453,19 +453,11 @@ async def add_customers(bank: Bank, count: int) -> None:
             )
 
 
-async def statements_for(bank: Bank, sql: Any, query: str, first: int) -> tuple[int, Any]:
-    caller = await bank.sign_in("bj.manager")
-    await caller.data(query, {"first": 1})  # signed in and warmed up
-    sql.reset()
-    body = await caller.data(query, {"first": first})
-    return sql.count, body["customers"]["edges"]
-
-
 async def test_a_page_of_customers_with_timelines_costs_the_same_for_10_as_for_100(bank, sql):
     await add_customers(bank, 100)
 
-    ten, ten_edges = await statements_for(bank, sql, PAGE_OF_CUSTOMERS, 10)
-    hundred, hundred_edges = await statements_for(bank, sql, PAGE_OF_CUSTOMERS, 100)
+    ten, ten_edges = await bank.page_cost(sql, PAGE_OF_CUSTOMERS, 10)
+    hundred, hundred_edges = await bank.page_cost(sql, PAGE_OF_CUSTOMERS, 100)
 
     assert ten == hundred
     assert len(ten_edges) == 10
@@ -485,8 +477,8 @@ async def test_a_page_of_customers_with_timelines_costs_the_same_for_10_as_for_1
 async def test_a_page_of_customers_with_contacts_costs_the_same_for_10_as_for_100(bank, sql):
     await add_customers(bank, 100)
 
-    ten, _ = await statements_for(bank, sql, PAGE_OF_CONTACTS, 10)
-    hundred, edges = await statements_for(bank, sql, PAGE_OF_CONTACTS, 100)
+    ten, _ = await bank.page_cost(sql, PAGE_OF_CONTACTS, 10)
+    hundred, edges = await bank.page_cost(sql, PAGE_OF_CONTACTS, 100)
 
     assert ten == hundred
     for edge in edges:

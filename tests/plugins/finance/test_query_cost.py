@@ -5,7 +5,6 @@ loaded for the whole page at once."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -60,19 +59,11 @@ async def bank_with(books: Books, customers: int) -> None:
                     )
 
 
-async def statements_for(books: Books, sql: Any, first: int) -> tuple[int, list[Any]]:
-    caller = await books.bank.sign_in("bj.manager")
-    await caller.data(PAGE, {"first": 1})  # signed in and warmed up
-    sql.reset()
-    body = await caller.data(PAGE, {"first": first})
-    return sql.count, body["customers"]["edges"]
-
-
 async def test_a_page_of_customer_360s_costs_the_same_for_3_as_for_30(books: Books, sql):
     await bank_with(books, 30)
 
-    few, few_edges = await statements_for(books, sql, 3)
-    many, many_edges = await statements_for(books, sql, 30)
+    few, few_edges = await books.bank.page_cost(sql, PAGE, 3)
+    many, many_edges = await books.bank.page_cost(sql, PAGE, 30)
 
     assert few == many
     assert many == 8, sql.statements  # sign-in, customers, assets, branches, accounts,

@@ -518,14 +518,6 @@ query($first: Int) {
 """
 
 
-async def statements_for(bank: Bank, sql: Any, first: int) -> tuple[int, int]:
-    caller = await bank.sign_in("bj.manager")
-    await caller.data(LIST_EVERYTHING, {"first": 1})  # signed in and warmed up
-    sql.reset()
-    body = await caller.data(LIST_EVERYTHING, {"first": first})
-    return sql.count, len(body["leads"]["edges"])
-
-
 async def test_a_page_of_leads_costs_the_same_for_3_as_for_30(bank, sql):
     referrer = await bank.register(by="bj.rm")
     sources = [
@@ -543,10 +535,10 @@ async def test_a_page_of_leads_costs_the_same_for_3_as_for_30(bank, sql):
         )
         await move(bank, lead, "CONTACTED", by="bj.manager")
 
-    few, few_rows = await statements_for(bank, sql, 3)
-    many, many_rows = await statements_for(bank, sql, 30)
+    few, few_rows = await bank.page_cost(sql, LIST_EVERYTHING, 3, of="leads")
+    many, many_rows = await bank.page_cost(sql, LIST_EVERYTHING, 30, of="leads")
 
-    assert (few_rows, many_rows) == (3, 30)
+    assert (len(few_rows), len(many_rows)) == (3, 30)
     assert few == many, sql.statements
     # the signed-in user and their roles, the page (no count: not asked for), then
     # one each for owners (and who moved them), branches, referring customers,

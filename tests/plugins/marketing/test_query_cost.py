@@ -5,7 +5,6 @@ campaigns' member counts are each loaded for the whole page at once."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import update
 
@@ -59,21 +58,13 @@ async def bank_with(bank: Bank, customers: int) -> None:
         )
 
 
-async def statements_for(bank: Bank, sql: Any, first: int) -> tuple[int, list[Any]]:
-    caller = await bank.sign_in("bj.manager")
-    await caller.data(PAGE, {"first": 1})  # signed in and warmed up
-    sql.reset()
-    body = await caller.data(PAGE, {"first": first})
-    return sql.count, body["customers"]["edges"]
-
-
 async def test_a_page_of_customers_with_their_campaigns_costs_the_same_for_3_as_for_100(
     bank: Bank, sql
 ):
     await bank_with(bank, 100)
 
-    few, few_edges = await statements_for(bank, sql, 3)
-    many, many_edges = await statements_for(bank, sql, 100)
+    few, few_edges = await bank.page_cost(sql, PAGE, 3)
+    many, many_edges = await bank.page_cost(sql, PAGE, 100)
 
     assert few == many
     # the signed-in user and their roles, the page of customers (no count: not

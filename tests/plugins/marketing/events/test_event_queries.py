@@ -205,21 +205,13 @@ async def bank_with(bank: Bank, organizer: Organizer, events: int) -> None:
             await record_attendance(session, manager, event_id, ids[:3], BEIJING)  # type: ignore[arg-type]
 
 
-async def statements_for(bank: Bank, sql: Any, first: int) -> tuple[int, list[Any]]:
-    caller = await bank.sign_in("bj.manager")
-    await caller.data(PAGE, {"first": 1})  # signed in and warmed up
-    sql.reset()
-    body = await caller.data(PAGE, {"first": first})
-    return sql.count, body["events"]["edges"]
-
-
 async def test_a_page_of_events_with_their_invitations_costs_the_same_for_3_as_for_30(
     bank: Bank, organizer: Organizer, sql
 ):
     await bank_with(bank, organizer, 30)
 
-    few, few_edges = await statements_for(bank, sql, 3)
-    many, many_edges = await statements_for(bank, sql, 30)
+    few, few_edges = await bank.page_cost(sql, PAGE, 3, of="events")
+    many, many_edges = await bank.page_cost(sql, PAGE, 30, of="events")
 
     assert few == many
     # the signed-in user and their roles, the page of events (no count: not asked
