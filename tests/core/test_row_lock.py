@@ -74,6 +74,6 @@ async def test_a_second_writer_waits_for_the_lock_and_then_sees_the_first_ones_c
         await session.flush()
         waiting = asyncio.create_task(second_writer())
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(second_read.wait()), 0.5)
+            await asyncio.wait_for(second_read.wait(), 0.5)
 
     assert await waiting == "北京分行营业部"
